@@ -1,0 +1,3 @@
+"""alsate: Analysis of Linux System Logs for Active Threat Evaluation."""
+
+__version__ = "0.1.0"

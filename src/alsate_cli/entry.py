@@ -1,0 +1,30 @@
+"""The one record every source produces and every later stage consumes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(slots=True)
+class Entry:
+    """One log entry, whatever it was read from.
+
+    Times are integer microseconds since the Unix epoch (UTC), as journald stores them: cheap to
+    compare and exact; renderers turn them into ISO 8601.
+    """
+
+    line: int
+    """1-based input line number (for ``--format entries`` and skip reports)."""
+    message: str
+    priority: int
+    """0 (emerg) … 7 (debug)."""
+    priority_inferred: bool = False
+    """True when the source carried no priority and it was guessed from the message text."""
+    time_us: int | None = None
+    hostname: str | None = None
+    identifier: str = ""
+    """Program identifier: SYSLOG_IDENTIFIER, else _COMM, else the syslog tag."""
+    unit: str | None = None
+    pid: int | None = None
+    cursor: str | None = None
+    boot_id: str | None = None
