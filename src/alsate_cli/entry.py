@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 
@@ -28,3 +29,22 @@ class Entry:
     pid: int | None = None
     cursor: str | None = None
     boot_id: str | None = None
+
+
+def short_line(entry: Entry) -> str:
+    """The entry as ``journalctl -o short`` prints it (``Nov 07 10:11:20 host ident[pid]: message``).
+
+    This is the shape the ALSATE model was trained on, so the explainer shows it exactly this way.
+    Local time, like journalctl; a missing time or host is left out rather than invented.
+    """
+    parts: list[str] = []
+    if entry.time_us is not None:
+        parts.append(time.strftime("%b %d %H:%M:%S", time.localtime(entry.time_us / 1_000_000)))
+    if entry.hostname:
+        parts.append(entry.hostname)
+    tag = entry.identifier or "unknown"
+    if entry.pid is not None:
+        tag = f"{tag}[{entry.pid}]"
+    parts.append(f"{tag}:")
+    parts.append(" ".join(entry.message.split()))
+    return " ".join(parts)

@@ -1,0 +1,1 @@
+"""Fixtures that build real journal files (systemd-journal-remote) for tests."""

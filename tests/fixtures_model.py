@@ -1,0 +1,1 @@
+"""Fixtures that locate the real SmolLM2 test model and isolate XDG dirs."""
