@@ -28,7 +28,9 @@ _HAS_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 def strip_controls(text: str) -> str:
     """Remove terminal escape sequences and control characters, keeping tabs and newlines."""
-    if not _HAS_CONTROL.search(text):  # the common case: nothing to do, no allocation
+    # Nearly every log field is plain printable text: isprintable() proves that in C, several times
+    # faster than any regex scan; the rest (tabs, newlines, non-ASCII spaces) gets the real check.
+    if text.isprintable() or not _HAS_CONTROL.search(text):
         return text
     return _ESCAPES.sub("", text)
 

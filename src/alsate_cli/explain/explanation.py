@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 
-class Source(str, Enum):
+class Source(StrEnum):
     MODEL = "model"
     CACHE = "cache"
     KNOWLEDGE = "knowledge"
     NONE = "none"
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     OK = "ok"
     """Cause and remediation parsed."""
     PARTIAL = "partial"

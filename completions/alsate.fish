@@ -1,0 +1,1 @@
+complete --command alsate --no-files --arguments "(env _ALSATE_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=get-args _TYPER_COMPLETE_ARGS=(commandline -cp) alsate)" --condition "env _ALSATE_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=is-args _TYPER_COMPLETE_ARGS=(commandline -cp) alsate"

@@ -1,0 +1,127 @@
+"""``alsate analyze``: run the pipeline once over a finite source and render once."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from alsate_cli import options
+from alsate_cli.commands.common import config_or_fail, skip_report, stderr_console, stdout_console
+from alsate_cli.errors import EXIT_INTERRUPTED, UsageError
+from alsate_cli.explaining import ExplainSettings, explain_groups, resolve
+from alsate_cli.inputs import InputChoice, open_input
+from alsate_cli.outcome import NOT_REQUESTED, Outcome
+from alsate_cli.pipeline import analyze_stream
+from alsate_cli.priority import PrioritySelection
+from alsate_cli.render import OutputFormat
+from alsate_cli.sources.journalctl import JournalQuery
+from alsate_cli.timerange import TimeRange, TimeRangeError
+
+
+def analyze(
+    input_path: options.InputPath = None,
+    priority: options.Priority = PrioritySelection.parse("warning"),
+    since: options.Since = None,
+    until: options.Until = None,
+    unit: options.Units = None,
+    boot: options.Boot = None,
+    directory: options.Directory = None,
+    journal_file: options.JournalFiles = None,
+    strict: options.Strict = False,
+    model: options.ModelPath = None,
+    no_cache: options.NoCache = False,
+    no_explain: options.NoExplain = False,
+    limit: options.Limit = None,
+    threads: options.Threads = None,
+    output_format: options.Format = None,
+    quiet: options.Quiet = False,
+) -> None:
+    """Group warnings and worse into issues and explain each one.
+
+    Reads journalctl JSON (journalctl -o json) or syslog text from --input or a pipe; with neither, runs
+    journalctl itself. Every input line is accounted for: read = kept + filtered out + skipped.
+
+    [bold]Examples[/bold]
+
+      journalctl -p 4 -o json | alsate analyze
+
+      alsate analyze --since yesterday -u ssh.service
+
+      alsate analyze -i /var/log/syslog -p err --format json
+    """
+    output_format = output_format or (OutputFormat.TABLE if sys.stdout.isatty() else OutputFormat.JSON)
+    status = stderr_console()
+    config = config_or_fail()
+    query = JournalQuery(
+        since=since, until=until, units=list(unit or []), boot=boot,
+        directory=str(directory) if directory else None, files=[str(f) for f in journal_file or []],
+        priority=priority,
+    )  # fmt: skip
+    choice = InputChoice(path=input_path, query=query)
+    time_range = None if choice.uses_journalctl else _time_range(since, until)
+    settings = ExplainSettings(
+        model_path=str(model) if model else None,
+        use_cache=not no_cache,
+        enabled=not no_explain and output_format is not OutputFormat.ENTRIES,
+        limit=limit,
+        threads=threads,
+    )
+    resolved = resolve(settings, config)
+    on_entry = None
+    if output_format is OutputFormat.ENTRIES:
+        from alsate_cli.render.json_out import entry_line
+
+        out = sys.stdout.buffer
+        on_entry = lambda entry, group: out.write(entry_line(entry, group))  # noqa: E731
+
+    with open_input(choice) as stream:
+        analysis = analyze_stream(stream, priority, time_range=time_range, on_entry=on_entry)
+    report = skip_report(analysis.stats)
+    if report:
+        print(report, file=sys.stderr)
+    if strict and analysis.stats.skipped:
+        raise UsageError(f"--strict: {analysis.stats.skipped} malformed input lines (see above)")
+
+    outcome = Outcome(analysis=analysis, selection=priority)
+    if no_explain:
+        outcome.unexplained_note = NOT_REQUESTED
+    if output_format is not OutputFormat.ENTRIES:
+        run = explain_groups(
+            outcome.groups, settings, config, resolved, status,
+            show_progress=not quiet and status.is_terminal,
+        )  # fmt: skip
+        outcome.explanations = run.explanations
+        outcome.model_name = resolved.path.name if resolved else None
+        outcome.model_calls, outcome.cache_hits = run.model_calls, run.cache_hits
+        outcome.explain_interrupted = run.interrupted
+        _render(outcome, output_format)
+    sys.stdout.flush()
+    if outcome.interrupted:
+        raise typer.Exit(EXIT_INTERRUPTED)
+
+
+def _time_range(since: str | None, until: str | None) -> TimeRange | None:
+    if since is None and until is None:
+        return None
+    try:
+        return TimeRange(since, until)
+    except TimeRangeError as error:
+        raise UsageError(str(error)) from None
+
+
+def _render(outcome: Outcome, output_format: OutputFormat) -> None:
+    if output_format is OutputFormat.JSON:
+        from alsate_cli.render.json_out import write_document
+
+        write_document(outcome, sys.stdout)
+    elif output_format is OutputFormat.MARKDOWN:
+        from alsate_cli.render.markdown import render_markdown
+
+        render_markdown(outcome, sys.stdout)
+    else:
+        from alsate_cli.render.table import render_table
+
+        render_table(outcome, stdout_console())
+
+

@@ -1,0 +1,48 @@
+"""Steps every subcommand shares: consoles, config, the skipped-lines report, error translation."""
+
+from __future__ import annotations
+
+import sys
+
+from rich.console import Console
+
+from alsate_cli.config import Config, load_config
+from alsate_cli.errors import UsageError
+from alsate_cli.sources.stats import IngestStats
+
+MAX_REASONS_SHOWN = 4
+
+
+def stderr_console() -> Console:
+    """Progress and warnings: stderr, so stdout stays clean for pipes."""
+    return Console(stderr=True, highlight=False)
+
+
+def stdout_console() -> Console:
+    """Rich output; no ANSI codes when stdout is not a terminal or NO_COLOR is set (Rich honours both)."""
+    return Console(file=sys.stdout, highlight=False, soft_wrap=False)
+
+
+def config_or_fail() -> Config:
+    from alsate_cli.config import ConfigError
+
+    try:
+        config = load_config()
+    except ConfigError as error:
+        raise UsageError(str(error)) from None
+    for warning in getattr(config, "warnings", ()):
+        print(f"alsate: warning: {warning}", file=sys.stderr)
+    return config
+
+
+def skip_report(stats: IngestStats) -> str | None:
+    """One paragraph for stderr: how many lines were skipped, why, and where the first ones are."""
+    if not stats.skipped:
+        return None
+    reasons = ", ".join(f"{count} {reason}" for reason, count in stats.skip_reasons.most_common(MAX_REASONS_SHOWN))
+    others = len(stats.skip_reasons) - MAX_REASONS_SHOWN
+    if others > 0:
+        reasons += f", {others} other reasons"
+    where = "; ".join(f"line {line}: {reason}" for line, reason in stats.skip_examples)
+    return f"alsate: skipped {stats.skipped} of {stats.read} input lines ({reasons}). First: {where}"
+

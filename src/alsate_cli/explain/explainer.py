@@ -1,0 +1,126 @@
+"""Explain every group: from the cache where possible, otherwise with one model call per group.
+
+The worst issues go first (priority, then count), so a ``--limit`` or a Ctrl-C still leaves the most important
+groups explained. Nothing here raises for a model problem: each group gets an :class:`Explanation` whose status
+says what happened, and the run's exit code does not depend on the model.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+from alsate_cli.explain.cache_key import Cache, CacheKey
+from alsate_cli.explain.engine import Engine, ModelLoadError
+from alsate_cli.explain.explanation import Explanation, Source, Status
+from alsate_cli.explain.parse import parse_answer
+from alsate_cli.explain.prompt import PROMPT_VERSION
+from alsate_cli.grouping.group import Group
+from alsate_cli.textsafe import one_line
+
+NOTE_NO_MODEL = "No model: run 'alsate pull' or pass --model PATH"
+NOTE_INTERRUPTED = "interrupted"
+MAX_NOTE_CHARS = 200
+
+_NOT_CACHED = {Status.ERROR, Status.SKIPPED, Status.NO_MODEL}
+"""Outcomes of this run's circumstances, not of the model: the next run should try again."""
+
+
+def work_order(groups: list[Group]) -> list[Group]:
+    """Worst priority first (0 emerg), then the most frequent; ties keep their input order."""
+    return sorted(groups, key=lambda group: (group.priority, -group.count))
+
+
+class Explainer:
+    """Explains groups with an optional engine and an optional cache.
+
+    After :meth:`explain`: ``model_calls`` and ``cache_hits`` count what happened, ``interrupted`` says a Ctrl-C
+    stopped the model work, ``load_error`` holds the one-line reason if the model could not be loaded.
+    """
+
+    def __init__(
+        self,
+        engine: Engine | None,
+        cache: Cache | None,
+        model_id: str | None,
+        *,
+        max_calls: int | None = None,
+    ) -> None:
+        """``model_id`` is the model's content hash; without it the cache is not used (answers could not be told
+        apart from another model's). ``max_calls`` caps model calls; cache hits are free and never capped."""
+        self.engine = engine
+        self.cache = cache
+        self.model_id = model_id
+        self.max_calls = max_calls
+        self.model_calls = 0
+        self.cache_hits = 0
+        self.interrupted = False
+        self.load_error: str | None = None
+
+    def explain(
+        self, groups: list[Group], *, progress: Callable[[int, int], None] | None = None
+    ) -> dict[str, Explanation]:
+        """An explanation for every group, keyed by group id, in the order of ``groups``.
+
+        ``progress(done, total)`` is called after each group. A KeyboardInterrupt stops the work: explanations
+        finished so far are kept and the rest are SKIPPED with the note "interrupted".
+        """
+        results: dict[str, Explanation] = {}
+        ordered = work_order(groups)
+        try:
+            for done, group in enumerate(ordered, start=1):
+                results[group.id] = self._explain_one(group)
+                if progress is not None:
+                    progress(done, len(ordered))
+        except KeyboardInterrupt:
+            self.interrupted = True
+        for group in groups:
+            if group.id not in results:
+                results[group.id] = Explanation(None, status=Status.SKIPPED, note=NOTE_INTERRUPTED)
+        return {group.id: results[group.id] for group in groups}
+
+    def _explain_one(self, group: Group) -> Explanation:
+        key = self._key(group)
+        if self.cache is not None and key is not None:
+            cached = self.cache.get(key)
+            if cached is not None:
+                self.cache_hits += 1
+                return dataclasses.replace(cached, source=Source.CACHE)
+        if self.engine is None:
+            return Explanation(None, status=Status.NO_MODEL, note=NOTE_NO_MODEL)
+        if self.load_error is not None:
+            return Explanation(None, status=Status.ERROR, note=self.load_error)
+        if self.max_calls is not None and self.model_calls >= self.max_calls:
+            return Explanation(
+                None, status=Status.SKIPPED, note=f"not explained: limit of {self.max_calls} model calls reached"
+            )
+        explanation = self._ask_model(self.engine, group)
+        if self.cache is not None and key is not None and explanation.status not in _NOT_CACHED:
+            self.cache.put(key, explanation)
+        return explanation
+
+    def _ask_model(self, engine: Engine, group: Group) -> Explanation:
+        try:
+            prompt = engine.prompt_format.render(group.representative or f"{group.identifier}: {group.template}")
+        except ModelLoadError as exc:
+            self.load_error = _note(exc)  # the same file will not load for the next group either
+            return Explanation(None, status=Status.ERROR, note=self.load_error)
+        except Exception as exc:  # a broken chat template: report it on the group, keep going
+            return Explanation(None, status=Status.ERROR, note=_note(exc))
+        self.model_calls += 1
+        try:
+            completion = engine.complete(prompt)
+        except Exception as exc:  # one bad group (prompt too long, a llama.cpp error) must not end the run
+            return Explanation(None, status=Status.ERROR, note=_note(exc))
+        return parse_answer(completion.text, completion.finish_reason)
+
+    def _key(self, group: Group) -> CacheKey | None:
+        if self.cache is None or self.model_id is None:
+            return None
+        return CacheKey(self.model_id, PROMPT_VERSION, group.identifier, group.template)
+
+
+def _note(exc: BaseException) -> str:
+    """A one-line, bounded, control-free message for the user."""
+    text = one_line(str(exc)) or type(exc).__name__
+    return text if len(text) <= MAX_NOTE_CHARS else text[: MAX_NOTE_CHARS - 1] + "…"

@@ -1,0 +1,123 @@
+"""Set up the explain stage (model, cache, engine) for any subcommand and run it with progress.
+
+The model is resolved and its identity checked up front (a bad ``--model`` fails before any reading),
+but llama.cpp is only loaded when a group actually misses the cache.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from alsate_cli.config import Config
+from alsate_cli.explain.explanation import Explanation
+from alsate_cli.grouping import Group
+from alsate_cli.models.resolve import ModelError, ResolvedModel, resolve_model
+
+
+@dataclass(slots=True)
+class ExplainSettings:
+    model_path: str | None = None
+    use_cache: bool = True
+    enabled: bool = True
+    limit: int | None = None
+    threads: int | None = None
+
+
+@dataclass(slots=True)
+class ExplainRun:
+    explanations: dict[str, Explanation] = field(default_factory=dict)
+    model: ResolvedModel | None = None
+    model_calls: int = 0
+    cache_hits: int = 0
+    interrupted: bool = False
+
+
+def resolve(settings: ExplainSettings, config: Config) -> ResolvedModel | None:
+    """The model to use, or None; raises the resolver's error for a bad explicit path."""
+    if not settings.enabled:
+        return None
+    return resolve_model(settings.model_path, config)
+
+
+def explain_groups(
+    groups: list[Group],
+    settings: ExplainSettings,
+    config: Config,
+    model: ResolvedModel | None,
+    status: Console,
+    *,
+    show_progress: bool,
+) -> ExplainRun:
+    """Explain ``groups`` (already ranked) through cache and model, with a progress bar on ``status``."""
+    from alsate_cli.explain.engine import LlamaEngine
+    from alsate_cli.explain.explainer import Explainer
+
+    run = ExplainRun(model=model)
+    if not settings.enabled or not groups:
+        return run
+    from alsate_cli.cache import open_cache
+
+    def warn(message: str) -> None:
+        status.print(f"alsate: warning: {message}", markup=False, highlight=False)
+
+    with open_cache(None, warn=warn) if settings.use_cache else _no_cache() as cache:
+        engine = model_id = None
+        if model is not None:
+            engine = LlamaEngine(
+                model.path,
+                n_threads=settings.threads or config.threads,
+                n_gpu_layers=config.gpu_layers or 0,
+                **({"n_ctx": config.context_size} if config.context_size else {}),
+                **({"max_tokens": config.max_tokens} if config.max_tokens else {}),
+            )
+            if cache is not None:
+                from alsate_cli.models.identity import model_identity
+
+                try:
+                    with _spinner(status, show_progress, f"Hashing {model.path.name} (first use only)"):
+                        model_id = model_identity(model.path, cache)
+                except OSError as error:
+                    raise ModelError(f"cannot read the model {model.path}: {error.strerror or error}") from None
+        explainer = Explainer(engine, cache, model_id, max_calls=settings.limit)
+        with _progress(status, show_progress) as progress:
+            task = progress.add_task("Explaining", total=len(groups))
+            run.explanations = explainer.explain(
+                groups, progress=lambda done, total: progress.update(task, completed=done, total=total)
+            )
+        run.model_calls, run.cache_hits = explainer.model_calls, explainer.cache_hits
+        run.interrupted = explainer.interrupted
+    return run
+
+
+def _progress(console: Console, enabled: bool) -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("groups"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+        disable=not enabled,
+    )
+
+
+@contextlib.contextmanager
+def _no_cache() -> Iterator[None]:
+    yield None
+
+
+@contextlib.contextmanager
+def _spinner(console: Console, enabled: bool, message: str) -> Iterator[None]:
+    if not enabled:
+        yield
+        return
+    with console.status(message):
+        yield

@@ -1,0 +1,101 @@
+"""Fold a stream of entries into distinct issues: one Group per (program identifier, message template).
+
+The identifier is part of the key because the same words from different programs are different issues to a
+sysadmin (``session opened for user root`` from ``su`` is not an SSH login). Memory grows with the number of
+groups, never with the number of lines: counts and time bounds are folded in place, and hosts, units and
+examples are capped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+
+from alsate_cli.entry import Entry, short_line
+from alsate_cli.grouping.group import MAX_EXAMPLES, MAX_LABELS, Group
+from alsate_cli.grouping.template import template_of
+from alsate_cli.textsafe import one_line
+
+_TRAILING_PID = re.compile(r"\[\d+\]:?$")
+
+
+@lru_cache(maxsize=1024)
+def identifier_key(identifier: str) -> str:
+    """The identifier as grouping compares it: control-free, single-spaced, without a stray ``[pid]``/colon.
+
+    Nothing meaningful is stripped: ``sshd(pam_unix)`` and ``sshd`` stay different programs.
+    """
+    return _TRAILING_PID.sub("", one_line(identifier)).rstrip(":")
+
+
+def group_id(identifier: str, template: str) -> str:
+    """Stable 12-hex-digit id: the same issue gets the same id in every run and on every machine."""
+    digest = hashlib.blake2b(f"{identifier}\0{template}".encode(), digest_size=6)
+    return digest.hexdigest()
+
+
+class Grouper:
+    """Collects entries into groups.
+
+    The representative line (what the model is shown) is the first entry seen with the group's worst priority:
+    the first entry, replaced only when a strictly more severe one arrives, so the model explains the worst case.
+    """
+
+    __slots__ = ("_groups",)
+
+    def __init__(self) -> None:
+        self._groups: dict[tuple[str, str], Group] = {}
+
+    def add(self, entry: Entry) -> Group:
+        """Fold one entry into its group (creating it) and return that group."""
+        identifier = identifier_key(entry.identifier)
+        template = template_of(entry.message)
+        key = (identifier, template)
+        group = self._groups.get(key)
+        if group is None:
+            group = Group(
+                id=group_id(identifier, template),
+                identifier=identifier,
+                template=template,
+                priority=entry.priority,
+                representative=one_line(short_line(entry)),
+            )
+            self._groups[key] = group
+        elif entry.priority < group.priority:
+            group.priority = entry.priority
+            group.representative = one_line(short_line(entry))
+
+        group.count += 1
+        if not entry.priority_inferred:
+            group.priority_inferred = False
+        seen = entry.time_us
+        if seen is not None:
+            if group.first_seen_us is None or seen < group.first_seen_us:
+                group.first_seen_us = seen
+            if group.last_seen_us is None or seen > group.last_seen_us:
+                group.last_seen_us = seen
+        if entry.hostname and len(group.hosts) < MAX_LABELS:
+            group.hosts.add(entry.hostname)
+        if entry.unit and len(group.units) < MAX_LABELS:
+            group.units.add(entry.unit)
+        examples = group.examples
+        if len(examples) < MAX_EXAMPLES:
+            example = one_line(entry.message)
+            if example not in examples:
+                examples.append(example)
+        return group
+
+    def add_all(self, entries: Iterable[Entry]) -> None:
+        """Fold many entries (convenience for callers that do not need each entry's group)."""
+        add = self.add
+        for entry in entries:
+            add(entry)
+
+    def groups(self) -> list[Group]:
+        """Every group, in the order each was first created."""
+        return list(self._groups.values())
+
+    def __len__(self) -> int:
+        return len(self._groups)

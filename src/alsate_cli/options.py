@@ -1,0 +1,106 @@
+"""Command-line options shared by the subcommands, declared once so every command spells them the same."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from alsate_cli.priority import PriorityError, PrioritySelection
+from alsate_cli.render import OutputFormat
+
+SOURCE = "Input"
+FILTER = "Filter"
+MODEL = "Model"
+OUTPUT = "Output"
+
+
+def _priority(value: str | PrioritySelection) -> PrioritySelection:
+    if isinstance(value, PrioritySelection):
+        return value
+    try:
+        return PrioritySelection.parse(value)
+    except PriorityError as error:
+        raise typer.BadParameter(str(error)) from None
+
+
+InputPath = Annotated[
+    str | None,
+    typer.Option(
+        "--input", "-i", metavar="PATH", rich_help_panel=SOURCE,
+        help="Read journalctl JSON lines or syslog text from PATH ('-' for stdin). Default: stdin when piped, "
+        "else run journalctl.",
+    ),
+]  # fmt: skip
+Since = Annotated[
+    str | None,
+    typer.Option("--since", "-S", rich_help_panel=SOURCE,
+                 help="Only entries at or after this time ('yesterday', '-2h', '2026-11-20 08:00:00', ISO 8601)."),
+]  # fmt: skip
+Until = Annotated[
+    str | None,
+    typer.Option("--until", "-U", rich_help_panel=SOURCE, help="Only entries at or before this time."),
+]
+Units = Annotated[
+    list[str] | None,
+    typer.Option("--unit", "-u", rich_help_panel=SOURCE, help="journalctl: only this systemd unit (repeatable)."),
+]
+Boot = Annotated[
+    str | None,
+    typer.Option("--boot", "-b", metavar="ID|OFFSET", rich_help_panel=SOURCE,
+                 help="journalctl: only this boot ('0' current, '-1' previous, or a boot ID)."),
+]  # fmt: skip
+Directory = Annotated[
+    Path | None,
+    typer.Option("--directory", "-D", rich_help_panel=SOURCE, help="journalctl: read the journal files in this directory."),
+]  # fmt: skip
+JournalFiles = Annotated[
+    list[Path] | None,
+    typer.Option("--file", rich_help_panel=SOURCE, help="journalctl: read this journal file (repeatable, globs ok)."),
+]
+Priority = Annotated[
+    PrioritySelection,
+    typer.Option(
+        "--priority", "-p", parser=_priority, metavar="LEVEL|FROM..TO", rich_help_panel=FILTER,
+        help="Keep this level and worse (0-7 or emerg, alert, crit, err, warning, notice, info, debug), "
+        "or a range like 'err..warning', as journalctl -p.",
+    ),
+]  # fmt: skip
+Strict = Annotated[
+    bool,
+    typer.Option("--strict", rich_help_panel=FILTER, help="Fail (exit 2) when any input line is malformed."),
+]
+ModelPath = Annotated[
+    Path | None,
+    typer.Option("--model", "-m", metavar="GGUF", rich_help_panel=MODEL,
+                 help="GGUF model to explain with. Default: $ALSATE_MODEL, the config file, then the ALSATE model "
+                 "if 'alsate pull' fetched it."),
+]  # fmt: skip
+NoCache = Annotated[
+    bool,
+    typer.Option("--no-cache", rich_help_panel=MODEL, help="Neither read nor write the explanation cache."),
+]
+NoExplain = Annotated[
+    bool,
+    typer.Option("--no-explain", rich_help_panel=MODEL, help="Group only; do not load or call any model."),
+]
+Limit = Annotated[
+    int | None,
+    typer.Option("--limit", "-n", min=0, rich_help_panel=MODEL,
+                 help="Make at most N model calls (the worst groups first); the rest stay unexplained."),
+]  # fmt: skip
+Threads = Annotated[
+    int | None,
+    typer.Option("--threads", "-t", min=1, rich_help_panel=MODEL, help="CPU threads for the model. Default: all cores."),
+]  # fmt: skip
+Format = Annotated[
+    OutputFormat | None,
+    typer.Option("--format", "-f", rich_help_panel=OUTPUT,
+                 help="table (default on a terminal), json (default otherwise), entries (JSON Lines, one per kept "
+                 "entry) or markdown."),
+]  # fmt: skip
+Quiet = Annotated[
+    bool,
+    typer.Option("--quiet", "-q", rich_help_panel=OUTPUT, help="No progress bar and no skipped-lines report on stderr."),
+]  # fmt: skip

@@ -1,0 +1,12 @@
+"""Renderers: one per output format, all fed the same Outcome; all escaping lives in ``escape``."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class OutputFormat(str, Enum):
+    TABLE = "table"
+    JSON = "json"
+    ENTRIES = "entries"
+    MARKDOWN = "markdown"

@@ -1,0 +1,55 @@
+"""``--format markdown``: a document that log text cannot break (every untrusted string is escaped)."""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from alsate_cli.outcome import Outcome
+from alsate_cli.render.escape import markdown_code_block, markdown_inline
+from alsate_cli.render.values import explanation_headline, iso_time, level_label, origin_label
+
+
+def render_markdown(outcome: Outcome, out: TextIO) -> None:
+    stats = outcome.analysis.stats
+    lines = [
+        "# alsate analysis",
+        "",
+        f"{stats.read} entries read, {stats.kept} kept ({outcome.selection} or worse), {stats.filtered} filtered out, "
+        f"{stats.skipped} skipped; {len(outcome.analysis.grouper)} groups.",
+        "",
+    ]
+    if outcome.model_name:
+        lines += [
+            f"Model: {markdown_inline(outcome.model_name)} ({outcome.model_calls} calls, "
+            f"{outcome.cache_hits} from cache).",
+            "",
+        ]
+    if outcome.interrupted:
+        lines += ["**Interrupted: these results are partial.**", ""]
+    if outcome.groups:
+        lines += ["| Level | Count | Identifier | Template |", "| --- | ---: | --- | --- |"]
+        for group in outcome.groups:
+            lines.append(
+                f"| {level_label(group)} | {group.count} | {markdown_inline(origin_label(group))} "
+                f"| {markdown_inline(group.template)} |"
+            )
+        lines.append("")
+    for number, group in enumerate(outcome.groups, start=1):
+        explanation = outcome.explanation(group)
+        lines += [
+            f"## {number}. {level_label(group)} ×{group.count}: {markdown_inline(origin_label(group))}",
+            "",
+            f"- Template: {markdown_inline(group.template)}",
+            f"- First seen: {iso_time(group.first_seen_us) or '-'}; last seen: {iso_time(group.last_seen_us) or '-'}",
+            f"- Group id: `{group.id}`",
+            "",
+        ]
+        headline = explanation_headline(explanation)
+        lines += [f"**Cause**: {markdown_inline(explanation.cause) if headline is None else '*' + markdown_inline(headline) + '*'}", ""]
+        if explanation.remediation:
+            lines += ["**Remediation**:", ""]
+            lines += [f"{step}. {markdown_inline(text)}" for step, text in enumerate(explanation.remediation, 1)]
+            lines.append("")
+        if group.examples:
+            lines += ["Examples:", "", markdown_code_block("\n".join(group.examples)), ""]
+    out.write("\n".join(lines))

@@ -1,0 +1,113 @@
+"""``--format table``: what a person reads in a terminal.
+
+Wide terminals get one table with every column; narrow ones (80 columns) get one compact block per
+issue, because eight columns squeezed into 80 characters help nobody.
+"""
+
+from __future__ import annotations
+
+from rich import box
+from rich.console import Console, Group as RenderGroup, RenderableType
+from rich.padding import Padding
+from rich.rule import Rule
+from rich.table import Table
+from rich.text import Text
+
+from alsate_cli.explain.explanation import Explanation
+from alsate_cli.grouping import Group
+from alsate_cli.outcome import Outcome
+from alsate_cli.render.escape import safe_text
+from alsate_cli.render.values import explanation_headline, level_label, local_time, origin_label
+
+WIDE_LAYOUT_MIN_WIDTH = 140
+
+LEVEL_STYLES = {0: "bold white on red", 1: "bold white on red", 2: "bold red", 3: "red", 4: "yellow"}
+
+
+def level_text(group: Group) -> Text:
+    return Text(level_label(group), style=LEVEL_STYLES.get(group.priority, "dim"))
+
+
+def cause_text(explanation: Explanation) -> Text:
+    headline = explanation_headline(explanation)
+    if headline is not None:
+        return Text(headline, style="dim italic")
+    text = safe_text(explanation.cause)
+    if explanation.truncated:
+        text.append(" (answer cut off)", style="dim")
+    return text
+
+
+def steps_text(explanation: Explanation) -> Text:
+    text = Text()
+    for number, step in enumerate(explanation.remediation, start=1):
+        if number > 1:
+            text.append("\n")
+        text.append(f"{number}. ", style="bold")
+        text.append_text(safe_text(step))
+    return text
+
+
+def wide_table(outcome: Outcome) -> Table:
+    table = Table(box=box.SIMPLE_HEAD, expand=True, show_lines=True, header_style="bold")
+    table.add_column("Level", no_wrap=True)
+    table.add_column("Count", justify="right", no_wrap=True)
+    table.add_column("First / last seen", no_wrap=True)
+    table.add_column("Identifier", ratio=1, overflow="fold")
+    table.add_column("Template", ratio=3, overflow="fold")
+    table.add_column("Cause", ratio=3, overflow="fold")
+    table.add_column("Remediation", ratio=4, overflow="fold")
+    for group in outcome.groups:
+        explanation = outcome.explanation(group)
+        seen = f"{local_time(group.first_seen_us)}\n{local_time(group.last_seen_us)}"
+        table.add_row(
+            level_text(group),
+            str(group.count),
+            seen,
+            safe_text(origin_label(group)),
+            safe_text(group.template),
+            cause_text(explanation),
+            steps_text(explanation),
+        )
+    return table
+
+
+def issue_block(group: Group, explanation: Explanation) -> RenderableType:
+    header = Text.assemble(level_text(group), " ", (f"×{group.count}", "bold"), "  ")
+    header.append_text(safe_text(origin_label(group), "cyan"))
+    header.append(f"  {local_time(group.first_seen_us)} → {local_time(group.last_seen_us)}", style="dim")
+    parts: list[RenderableType] = [header, Padding(safe_text(group.template, "bold"), (0, 0, 0, 2), expand=False)]
+    parts.append(Padding(Text.assemble(("Cause: ", "bold"), cause_text(explanation)), (0, 0, 0, 2), expand=False))
+    if explanation.remediation:
+        parts.append(Padding(Text("Remediation:", style="bold"), (0, 0, 0, 2), expand=False))
+        parts.append(Padding(steps_text(explanation), (0, 0, 0, 4), expand=False))
+    return RenderGroup(*parts)
+
+
+def summary_line(outcome: Outcome) -> Text:
+    stats = outcome.analysis.stats
+    text = Text(
+        f"{stats.read} read, {stats.kept} kept ({outcome.selection}), {stats.filtered} filtered out, "
+        f"{stats.skipped} skipped → {len(outcome.analysis.grouper)} groups",
+        style="dim",
+    )
+    if outcome.model_name:
+        text.append(f"; model {outcome.model_name}: {outcome.model_calls} calls, {outcome.cache_hits} cached")
+    if stats.inferred:
+        text.append(f"; '?' = priority inferred from the text ({stats.inferred} entries)")
+    if outcome.interrupted:
+        text.append("; interrupted: results are partial", style="bold yellow")
+    return text
+
+
+def render_table(outcome: Outcome, console: Console) -> None:
+    if not outcome.groups:
+        console.print(Text(f"No entries at {outcome.selection} or worse.", style="green"))
+    elif console.width >= WIDE_LAYOUT_MIN_WIDTH:
+        console.print(wide_table(outcome))
+    else:
+        for index, group in enumerate(outcome.groups):
+            if index:
+                console.print(Rule(style="dim"))
+            console.print(issue_block(group, outcome.explanation(group)))
+    console.print(summary_line(outcome))

@@ -1,0 +1,50 @@
+"""Formatting of values shared by every renderer, so all formats say the same thing the same way."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+from alsate_cli.explain.explanation import Explanation, Status
+from alsate_cli.grouping import Group
+from alsate_cli.priority import name as priority_name
+
+
+def iso_time(time_us: int | None) -> str | None:
+    """ISO 8601 in UTC (machine formats): ``2026-11-23T02:20:45.123456+00:00``."""
+    if time_us is None:
+        return None
+    return datetime.fromtimestamp(time_us / 1_000_000, UTC).isoformat()
+
+
+def local_time(time_us: int | None) -> str:
+    """Short local time for people (table): ``Nov 23 02:20:45``, like journalctl."""
+    if time_us is None:
+        return "-"
+    return time.strftime("%b %d %H:%M:%S", time.localtime(time_us / 1_000_000))
+
+
+def level_label(group: Group) -> str:
+    """``err``, or ``err?`` when every entry's priority was inferred from its text."""
+    label = priority_name(group.priority)
+    return f"{label}?" if group.priority_inferred else label
+
+
+def origin_label(group: Group) -> str:
+    """Identifier plus unit when they differ (``sshd`` / ``ssh.service``)."""
+    units = sorted(group.units)
+    if units and units[0] != group.identifier:
+        extra = f" +{len(units) - 1}" if len(units) > 1 else ""
+        return f"{group.identifier or '-'} ({units[0]}{extra})"
+    return group.identifier or "-"
+
+
+def explanation_headline(explanation: Explanation) -> str | None:
+    """Text shown where there is no cause: why, and what to do about it."""
+    if explanation.cause:
+        return None
+    if explanation.status is Status.NOT_A_LOG:
+        return "The model did not recognise this as a system log line."
+    if explanation.status is Status.UNPARSED:
+        return "The model's answer could not be understood."
+    return explanation.note or "No explanation."

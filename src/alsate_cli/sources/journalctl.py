@@ -1,0 +1,170 @@
+"""Run journalctl ourselves and read its JSON output.
+
+The argument list is built as a list, never a shell string, so unit names and dates from the command
+line cannot inject anything. Output is ``-o json`` (every field, which the parser needs) with ``--all``
+so messages over 4096 bytes arrive as text instead of ``null`` (the reader's line limit still bounds
+them).
+
+The binary is ``journalctl`` from ``PATH``, or whatever the ``ALSATE_JOURNALCTL`` environment variable
+names (a different systemd build, or a nonexistent path to test the missing-binary message).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import subprocess
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+from alsate_cli.priority import PrioritySelection
+from alsate_cli.sources.errors import SourceError
+from alsate_cli.textsafe import one_line
+
+JOURNALCTL_ENV = "ALSATE_JOURNALCTL"
+_STOP_TIMEOUT_S = 5.0
+_MAX_ERROR_CHARS = 300
+
+
+@dataclass(slots=True)
+class JournalQuery:
+    """What to ask journalctl for; each field maps to the journalctl option of the same name."""
+
+    since: str | None = None
+    until: str | None = None
+    units: list[str] = field(default_factory=list)
+    boot: str | None = None
+    """A boot ID or offset (``0`` or ``""`` this boot, ``-1`` the one before), as ``journalctl --boot`` takes."""
+    directory: str | None = None
+    files: list[str] = field(default_factory=list)
+    priority: PrioritySelection | None = None
+    matches: list[str] = field(default_factory=list)
+    """Extra journalctl match arguments such as ``_COMM=sshd`` or ``_TRANSPORT=kernel``."""
+
+
+def journalctl_binary() -> str:
+    """``$ALSATE_JOURNALCTL`` if set, else ``journalctl`` (looked up in PATH when run)."""
+    return os.environ.get(JOURNALCTL_ENV) or "journalctl"
+
+
+def journalctl_argv(query: JournalQuery, *, follow: bool = False, after_cursor: str | None = None) -> list[str]:
+    """The journalctl command line for ``query``, as an argument list for subprocess."""
+    argv = [journalctl_binary(), "--output=json", "--all", "--no-pager"]
+    if query.directory:
+        argv.append(f"--directory={query.directory}")
+    argv += [f"--file={path}" for path in query.files]
+    if query.boot is not None:
+        argv.append(f"--boot={query.boot}" if query.boot else "--boot")  # "" means this boot
+    if query.since:
+        argv.append(f"--since={query.since}")
+    if query.until:
+        argv.append(f"--until={query.until}")
+    argv += [f"--unit={unit}" for unit in query.units]
+    if query.priority is not None:
+        argv.append(f"--priority={query.priority.journalctl_arg()}")
+    if after_cursor:
+        argv.append(f"--after-cursor={after_cursor}")
+    if follow:
+        argv.append("--follow")
+    argv += query.matches
+    return argv
+
+
+class _EofTracker(io.RawIOBase):
+    """journalctl's stdout, remembering whether the reader got to its end.
+
+    On leaving :func:`open_journalctl` this tells a finished read (so journalctl's exit status
+    counts) from a reader that stopped early (journalctl is stopped and its status ignored).
+    """
+
+    def __init__(self, pipe: BinaryIO) -> None:
+        super().__init__()
+        self._pipe = pipe
+        self.at_eof = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        count = self._pipe.readinto(buffer)  # type: ignore[attr-defined]
+        if not count:
+            self.at_eof = True
+        return count
+
+    def fileno(self) -> int:
+        return self._pipe.fileno()
+
+    def close(self) -> None:
+        self._pipe.close()
+        super().close()
+
+
+def _last_line(stderr: BinaryIO) -> str:
+    stderr.seek(0)
+    lines = [line for line in stderr.read().decode("utf-8", "replace").splitlines() if line.strip()]
+    return one_line(lines[-1])[:_MAX_ERROR_CHARS] if lines else ""
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """Terminate journalctl and reap it, so no zombie is left behind."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(_STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextmanager
+def open_journalctl(argv: Sequence[str]) -> Iterator[BinaryIO]:
+    """Run journalctl and give its stdout as a binary stream.
+
+    Raises SourceError when journalctl cannot be started, and on leaving the block when it read to the
+    end and journalctl exited non-zero (with journalctl's last stderr line, e.g. a bad ``--since``).
+    Leaving early (a ``break``, an exception, Ctrl-C) stops journalctl quietly: no zombie, no broken
+    pipe report, and the exception, if any, passes through unchanged.
+    """
+    with tempfile.TemporaryFile() as stderr:  # a file, not a pipe: a chatty stderr cannot block it
+        try:
+            process = subprocess.Popen(
+                list(argv), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=stderr, bufsize=0
+            )
+        except FileNotFoundError:
+            raise SourceError(
+                f"journalctl not found ({argv[0]!r}): install systemd's journalctl, set {JOURNALCTL_ENV} to its "
+                "path, or give a log file to read instead"
+            ) from None
+        except OSError as error:
+            raise SourceError(f"cannot run {argv[0]!r}: {error.strerror or error}") from None
+
+        tracker = _EofTracker(process.stdout)  # type: ignore[arg-type]
+        stream = io.BufferedReader(tracker, buffer_size=1 << 16)
+        try:
+            yield stream  # type: ignore[misc]
+        except BaseException:
+            stream.close()
+            _stop(process)
+            raise
+        finished = tracker.at_eof
+        stream.close()
+        if not finished:
+            _stop(process)  # the reader stopped early: journalctl's exit status means nothing now
+            return
+        try:
+            status = process.wait(_STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:  # closed its stdout but hangs: do not wait forever
+            _stop(process)
+            return
+        if status == -signal.SIGINT:  # Ctrl-C reached journalctl too; this process gets its own
+            return
+        if status < 0:
+            raise SourceError(f"journalctl was stopped by {signal.Signals(-status).name}; its output is incomplete")
+        if status != 0:
+            detail = _last_line(stderr)
+            what = f"journalctl failed (exit status {status})"
+            raise SourceError(f"{what}: {detail}" if detail else what)
