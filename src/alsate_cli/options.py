@@ -53,8 +53,10 @@ Boot = Annotated[
 ]  # fmt: skip
 Directory = Annotated[
     Path | None,
-    typer.Option("--directory", "-D", rich_help_panel=SOURCE, help="journalctl: read the journal files in this directory."),
-]  # fmt: skip
+    typer.Option(
+        "--directory", "-D", rich_help_panel=SOURCE, help="journalctl: read the journal files in this directory."
+    ),
+]
 JournalFiles = Annotated[
     list[Path] | None,
     typer.Option("--file", rich_help_panel=SOURCE, help="journalctl: read this journal file (repeatable, globs ok)."),
@@ -92,8 +94,10 @@ Limit = Annotated[
 ]  # fmt: skip
 Threads = Annotated[
     int | None,
-    typer.Option("--threads", "-t", min=1, rich_help_panel=MODEL, help="CPU threads for the model. Default: all cores."),
-]  # fmt: skip
+    typer.Option(
+        "--threads", "-t", min=1, rich_help_panel=MODEL, help="CPU threads for the model. Default: all cores."
+    ),
+]
 Format = Annotated[
     OutputFormat | None,
     typer.Option("--format", "-f", rich_help_panel=OUTPUT,
@@ -102,5 +106,7 @@ Format = Annotated[
 ]  # fmt: skip
 Quiet = Annotated[
     bool,
-    typer.Option("--quiet", "-q", rich_help_panel=OUTPUT, help="No progress bar and no skipped-lines report on stderr."),
-]  # fmt: skip
+    typer.Option(
+        "--quiet", "-q", rich_help_panel=OUTPUT, help="No progress bar on stderr (skipped lines are still reported)."
+    ),
+]

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from alsate_cli.explain.explainer import NOTE_NO_MODEL
 from alsate_cli.explain.explanation import Explanation, Source, Status
 from alsate_cli.grouping import Group
 from alsate_cli.pipeline import Analysis
 from alsate_cli.priority import PrioritySelection
 
-NO_MODEL_HINT = "No model: run 'alsate pull' or pass --model PATH"
 NOT_REQUESTED = "Not explained (--no-explain)"
 
 
@@ -23,7 +23,7 @@ class Outcome:
     model_calls: int = 0
     cache_hits: int = 0
     explain_interrupted: bool = False
-    unexplained_note: str = NO_MODEL_HINT
+    unexplained_note: str = NOTE_NO_MODEL
     """What a group without an explanation says: how to get a model, or that none was asked for."""
 
     @property

@@ -11,6 +11,7 @@ from alsate_cli.commands.common import config_or_fail, skip_report, stderr_conso
 from alsate_cli.errors import EXIT_INTERRUPTED, UsageError
 from alsate_cli.explaining import ExplainSettings, explain_groups, resolve
 from alsate_cli.inputs import InputChoice, open_input
+from alsate_cli.models.resolve import ModelError
 from alsate_cli.outcome import NOT_REQUESTED, Outcome
 from alsate_cli.pipeline import analyze_stream
 from alsate_cli.priority import PrioritySelection
@@ -69,6 +70,7 @@ def analyze(
     )
     resolved = resolve(settings, config)
     on_entry = None
+    load_error: str | None = None
     if output_format is OutputFormat.ENTRIES:
         from alsate_cli.render.json_out import entry_line
 
@@ -95,10 +97,13 @@ def analyze(
         outcome.model_name = resolved.path.name if resolved else None
         outcome.model_calls, outcome.cache_hits = run.model_calls, run.cache_hits
         outcome.explain_interrupted = run.interrupted
+        load_error = run.load_error
         _render(outcome, output_format)
     sys.stdout.flush()
     if outcome.interrupted:
         raise typer.Exit(EXIT_INTERRUPTED)
+    if load_error:
+        raise ModelError(f"the model could not be used: {load_error}")
 
 
 def _time_range(since: str | None, until: str | None) -> TimeRange | None:
@@ -123,5 +128,3 @@ def _render(outcome: Outcome, output_format: OutputFormat) -> None:
         from alsate_cli.render.table import render_table
 
         render_table(outcome, stdout_console())
-
-

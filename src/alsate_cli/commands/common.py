@@ -45,4 +45,3 @@ def skip_report(stats: IngestStats) -> str | None:
         reasons += f", {others} other reasons"
     where = "; ".join(f"line {line}: {reason}" for line, reason in stats.skip_examples)
     return f"alsate: skipped {stats.skipped} of {stats.read} input lines ({reasons}). First: {where}"
-

@@ -20,6 +20,14 @@ from alsate_cli.textsafe import one_line
 
 _TRAILING_PID = re.compile(r"\[\d+\]:?$")
 
+MAX_TEXT = 2000
+"""Longest example or representative kept (characters): a group's memory stays bounded even for giant messages,
+and the model is shown a line it can read whole."""
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
+
 
 @lru_cache(maxsize=1024)
 def identifier_key(identifier: str) -> str:
@@ -60,12 +68,12 @@ class Grouper:
                 identifier=identifier,
                 template=template,
                 priority=entry.priority,
-                representative=one_line(short_line(entry)),
+                representative=_clip(one_line(short_line(entry))),
             )
             self._groups[key] = group
         elif entry.priority < group.priority:
             group.priority = entry.priority
-            group.representative = one_line(short_line(entry))
+            group.representative = _clip(one_line(short_line(entry)))
 
         group.count += 1
         if not entry.priority_inferred:
@@ -82,7 +90,7 @@ class Grouper:
             group.units.add(entry.unit)
         examples = group.examples
         if len(examples) < MAX_EXAMPLES:
-            example = one_line(entry.message)
+            example = _clip(one_line(entry.message))
             if example not in examples:
                 examples.append(example)
         return group

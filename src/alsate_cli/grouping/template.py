@@ -153,7 +153,7 @@ _SHAPE_RULES: tuple[tuple[str, str], ...] = (
     ("path", r"(?:(?<=[='\"(\[,<])|^)~?(?:/[\w.@+%~\\:?&=#-]*[\w@+%~\\=-])+/?"),
     ("size", r"\d+(?:\.\d+)?(?:[kKMGTPE]i?[bB]|[kKMGTPE]|B)(?!\w)"),
     ("duration", r"\d+(?:\.\d+)?(?:ns|us|µs|ms|s|sec|secs|min|h)(?!\w)"),
-    ("num", r"\d+(?:\.\d+)*"),
+    ("num", r"(?<![A-Za-z0-9])\d+(?:\.\d+)*"),  # digits inside a word (EXT4, ssh2, e820) are part of its name
 )
 
 _SHAPE = re.compile("|".join(f"(?P<{kind}>{pattern})" for kind, pattern in _SHAPE_RULES))
@@ -176,6 +176,37 @@ _AFTER_PASS: tuple[tuple[str, re.Pattern[str], str], ...] = (
 )
 
 
+_WRAP_LEFT = "[({<#*'\""
+_WRAP_RIGHT = "])}>,;:.!?'\""
+_IS_IPV4 = re.compile(_IPV4).fullmatch
+_IS_KEY = re.compile(r"[A-Za-z_][A-Za-z_.-]*").fullmatch
+
+
+def _mask_word(word: str) -> str:
+    """Shape-mask one word, memoised. Bare or bracketed numbers and IPv4 addresses (most of the distinct words in
+    a log: pids, ports, attackers) take a fast path and stay out of the memo, as do ``KEY=value`` words, whose value
+    is masked on its own (kernel firewall and audit lines)."""
+    masked = _word_cache.get(word)
+    if masked is not None:
+        return masked
+    equals = word.find("=")
+    if equals > 0 and _IS_KEY(word, 0, equals) is not None:
+        return word[: equals + 1] + _mask_word(word[equals + 1 :])
+    core = word.lstrip(_WRAP_LEFT)
+    start = len(word) - len(core)
+    core = core.rstrip(_WRAP_RIGHT)
+    if core.isdecimal():
+        return f"{word[:start]}<NUM>{word[start + len(core) :]}"
+    if _IS_IPV4(core) is not None:
+        return f"{word[:start]}<IP>{word[start + len(core) :]}"
+    masked = _SHAPE.sub(_shape_placeholder, word) if _NEEDS_SHAPE(word) else word
+    if len(word) <= _WORD_CACHE_MAX_LEN:
+        if len(_word_cache) >= _WORD_CACHE_SIZE:
+            _word_cache.clear()
+        _word_cache[word] = masked
+    return masked
+
+
 def _first_line(message: str) -> str:
     """The first non-blank line: multi-line journal messages (core dumps, tracebacks) are named by it."""
     if "\n" not in message:
@@ -187,7 +218,7 @@ def _first_line(message: str) -> str:
 
 
 def _mask(text: str) -> str:
-    line = " ".join(strip_controls(_first_line(text)).split())[:MAX_TEMPLATE_INPUT]
+    line = " ".join(_first_line(strip_controls(text)).split())[:MAX_TEMPLATE_INPUT]
     for triggers, pattern, replacement in _CONTEXT_PASS:
         for trigger in triggers:
             if trigger in line:
@@ -196,21 +227,9 @@ def _mask(text: str) -> str:
     if _HAS_DATE(line):
         line = _DATE.sub("<TIME>", line)
     words = line.split(" ")
-    cache = _word_cache
     for index, word in enumerate(words):
-        if word.isalpha():
-            continue
-        masked = cache.get(word)
-        if masked is None:
-            if word.isdigit():
-                words[index] = "<NUM>"  # ports, pids, counters: too many distinct values to cache
-                continue
-            masked = _SHAPE.sub(_shape_placeholder, word) if _NEEDS_SHAPE(word) else word
-            if len(word) <= _WORD_CACHE_MAX_LEN:
-                if len(cache) >= _WORD_CACHE_SIZE:
-                    cache.clear()
-                cache[word] = masked
-        words[index] = masked
+        if not word.isalpha():
+            words[index] = _mask_word(word)
     template = " ".join(words)
     for trigger, pattern, replacement in _AFTER_PASS:
         if trigger in template:

@@ -45,7 +45,8 @@ def render_markdown(outcome: Outcome, out: TextIO) -> None:
             "",
         ]
         headline = explanation_headline(explanation)
-        lines += [f"**Cause**: {markdown_inline(explanation.cause) if headline is None else '*' + markdown_inline(headline) + '*'}", ""]
+        cause = markdown_inline(explanation.cause) if headline is None else f"*{markdown_inline(headline)}*"
+        lines += [f"**Cause**: {cause}", ""]
         if explanation.remediation:
             lines += ["**Remediation**:", ""]
             lines += [f"{step}. {markdown_inline(text)}" for step, text in enumerate(explanation.remediation, 1)]

@@ -7,7 +7,8 @@ issue, because eight columns squeezed into 80 characters help nobody.
 from __future__ import annotations
 
 from rich import box
-from rich.console import Console, Group as RenderGroup, RenderableType
+from rich.console import Console, RenderableType
+from rich.console import Group as RenderGroup
 from rich.padding import Padding
 from rich.rule import Rule
 from rich.table import Table
@@ -53,7 +54,7 @@ def wide_table(outcome: Outcome) -> Table:
     table.add_column("Level", no_wrap=True)
     table.add_column("Count", justify="right", no_wrap=True)
     table.add_column("First / last seen", no_wrap=True)
-    table.add_column("Identifier", ratio=1, overflow="fold")
+    table.add_column("Identifier", ratio=1, min_width=12, overflow="fold")
     table.add_column("Template", ratio=3, overflow="fold")
     table.add_column("Cause", ratio=3, overflow="fold")
     table.add_column("Remediation", ratio=4, overflow="fold")

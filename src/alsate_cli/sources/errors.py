@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from alsate_cli.errors import AlsateError
 
-class SourceError(Exception):
+
+class SourceError(AlsateError):
     """A log source cannot be read: journalctl missing or failing, a file that cannot be opened.
 
     The message is written for the user ("journalctl failed: Failed to parse timestamp: garbage") and

@@ -20,9 +20,9 @@ from typing import Any
 import orjson
 
 from alsate_cli.entry import Entry
-from alsate_cli.textsafe import strip_controls
 from alsate_cli.sources.infer import infer_priority
 from alsate_cli.sources.stats import SkipLine
+from alsate_cli.textsafe import strip_controls
 
 INVALID_JSON = "invalid JSON"
 NOT_AN_OBJECT = "JSON line is not an object"

@@ -29,9 +29,9 @@ import time
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 
 from alsate_cli.entry import Entry
-from alsate_cli.textsafe import strip_controls
 from alsate_cli.sources.infer import infer_priority
 from alsate_cli.sources.stats import SkipLine
+from alsate_cli.textsafe import strip_controls
 
 NOT_SYSLOG = "not a recognised syslog line"
 MARKER = "journalctl marker line"
