@@ -292,3 +292,36 @@ def test_table_with_a_real_model_on_a_narrow_terminal(smollm2_path: Path, tmp_pa
     lines = result.stdout.decode().splitlines()
     assert all(len(line) <= 80 for line in lines)
     assert any("EXT4-fs error" in line for line in lines) and "1 calls" in lines[-1]
+
+
+def test_ctrl_c_during_model_work_still_prints_what_is_done(smollm2_path: Path, tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import time
+
+    from helpers_cli import ALSATE
+
+    config = tmp_path / "config.toml"
+    config.write_text("max_tokens = 96\ncontext_size = 1024\n")
+    stdin = json_lines([
+        {"MESSAGE": f"service number {n} crashed badly", "PRIORITY": "3", "SYSLOG_IDENTIFIER": f"daemon{chr(97 + n)}"}
+        for n in range(26)
+    ])  # fmt: skip
+    source = tmp_path / "journal.json"
+    source.write_bytes(stdin)
+    process = subprocess.Popen(
+        [*ALSATE, "analyze", "--format", "json", "--no-cache", "--model", str(smollm2_path), "-i", str(source)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env={**__import__("os").environ, "ALSATE_CONFIG": str(config)},
+    )  # fmt: skip
+    time.sleep(4)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr.decode(errors="replace")
+    assert b"Traceback" not in stderr
+    doc = json.loads(stdout)
+    assert doc["summary"]["interrupted"] is True
+    statuses = [group["explanation"]["status"] for group in doc["groups"]]
+    assert len(statuses) == 26 and "skipped" in statuses
+    finished = sum(group["explanation"]["source"] == "model" for group in doc["groups"])
+    assert doc["summary"]["model_calls"] in (finished, finished + 1), "the call cut short by Ctrl-C may count"

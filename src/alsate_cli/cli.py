@@ -46,7 +46,7 @@ app.command(no_args_is_help=False)(analyze)
 def main() -> None:
     """Console-script entry point: known errors become one line on stderr and an exit code."""
     try:
-        app()
+        app(prog_name="alsate")
     except AlsateError as error:
         print(f"alsate: error: {error}", file=sys.stderr)
         sys.exit(error.exit_code)

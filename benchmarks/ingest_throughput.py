@@ -1,0 +1,119 @@
+"""Ingest + filter + group throughput: journal JSON lines per second, end to end from a file to groups.
+
+Usage: ``python benchmarks/ingest_throughput.py [FILE] [--lines 1000000] [--repeat 3] [--drain3]``
+
+Without FILE a realistic journal JSON file is generated first (``make_journal_json.py``: ~25 fields per entry
+as journald emits them, a busy server's priority mix). The measured path is exactly what ``alsate analyze
+--input FILE`` runs before any model work: ``pipeline.analyze_stream`` with the default warning-and-worse
+selection, in this process, on one core. ``--drain3`` also times Drain3 on the kept messages, beside alsate's
+grouper on the same messages, in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from make_journal_json import entries as generated_entries  # noqa: E402
+
+from alsate_cli.pipeline import analyze_stream  # noqa: E402
+from alsate_cli.priority import PrioritySelection  # noqa: E402
+
+
+def generate(path: Path, lines: int) -> None:
+    import orjson
+
+    with path.open("wb") as out:
+        for record in generated_entries(lines, seed=1):
+            out.write(orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE))
+
+
+def time_pipeline(path: Path, repeat: int) -> tuple[float, object]:
+    """Best wall time of ``repeat`` cold runs (fresh Analysis, template memo cleared)."""
+    from alsate_cli.grouping.template import clear_template_cache
+
+    best, analysis = float("inf"), None
+    selection = PrioritySelection.parse("warning")
+    for _ in range(repeat):
+        clear_template_cache()
+        gc.collect()
+        with path.open("rb", buffering=1 << 20) as stream:
+            start = time.perf_counter()
+            analysis = analyze_stream(stream, selection)
+            best = min(best, time.perf_counter() - start)
+    return best, analysis
+
+
+def kept_messages(path: Path) -> list[tuple[str, str]]:
+    from alsate_cli.sources import read_entries
+    from alsate_cli.sources.stats import IngestStats
+
+    with path.open("rb") as stream:
+        return [(entry.identifier, entry.message) for entry in read_entries(stream, IngestStats(),
+                                                                            keep=PrioritySelection.parse("warning"))]  # fmt: skip
+
+
+def time_grouping_vs_drain3(messages: list[tuple[str, str]], repeat: int) -> tuple[float, float]:
+    from drain3 import TemplateMiner
+    from drain3.template_miner_config import TemplateMinerConfig
+
+    from alsate_cli.entry import Entry
+    from alsate_cli.grouping import Grouper
+    from alsate_cli.grouping.template import clear_template_cache
+
+    entries = [Entry(line=n, message=message, priority=4, identifier=ident) for n, (ident, message) in
+               enumerate(messages, 1)]  # fmt: skip
+    best_alsate = best_drain = float("inf")
+    for _ in range(repeat):
+        clear_template_cache()
+        grouper = Grouper()
+        start = time.perf_counter()
+        for entry in entries:
+            grouper.add(entry)
+        best_alsate = min(best_alsate, time.perf_counter() - start)
+        config = TemplateMinerConfig()
+        config.profiling_enabled = False
+        miner = TemplateMiner(config=config)
+        start = time.perf_counter()
+        for _, message in messages:
+            miner.add_log_message(message)
+        best_drain = min(best_drain, time.perf_counter() - start)
+    return len(messages) / best_alsate, len(messages) / best_drain
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("file", nargs="?", type=Path, help="journal JSON file (default: generate one)")
+    parser.add_argument("--lines", type=int, default=1_000_000, help="lines to generate when no FILE is given")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--drain3", action="store_true", help="also time Drain3 vs alsate's grouper")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as scratch:
+        path = args.file
+        if path is None:
+            path = Path(scratch) / "journal.json"
+            print(f"generating {args.lines:,} lines …", file=sys.stderr)
+            generate(path, args.lines)
+        size = path.stat().st_size
+        seconds, analysis = time_pipeline(path, args.repeat)
+        stats = analysis.stats
+        print(f"file: {stats.read:,} lines, {size / 1e6:,.0f} MB; kept {stats.kept:,}, filtered {stats.filtered:,}, "
+              f"skipped {stats.skipped:,} → {len(analysis.grouper):,} groups")  # fmt: skip
+        print(f"ingest+filter+group: {seconds:.2f} s best of {args.repeat} → {stats.read / seconds:,.0f} lines/s "
+              f"({size / seconds / 1e6:,.0f} MB/s), pid {os.getpid()}")  # fmt: skip
+        if args.drain3:
+            alsate_rate, drain_rate = time_grouping_vs_drain3(kept_messages(path), args.repeat)
+            print(f"grouping only, kept messages: alsate {alsate_rate:,.0f} msg/s, Drain3 {drain_rate:,.0f} msg/s "
+                  f"({alsate_rate / drain_rate:.1f}×)")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
