@@ -19,12 +19,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from alsate_cli.pipeline import analyze_stream
+from alsate_cli.priority import PrioritySelection
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from make_journal_json import entries as generated_entries  # noqa: E402
-
-from alsate_cli.pipeline import analyze_stream  # noqa: E402
-from alsate_cli.priority import PrioritySelection  # noqa: E402
+from make_journal_json import entries as generated_entries  # a sibling script, not a package
 
 
 def generate(path: Path, lines: int) -> None:
@@ -55,9 +54,9 @@ def kept_messages(path: Path) -> list[tuple[str, str]]:
     from alsate_cli.sources import read_entries
     from alsate_cli.sources.stats import IngestStats
 
+    keep = PrioritySelection.parse("warning")
     with path.open("rb") as stream:
-        return [(entry.identifier, entry.message) for entry in read_entries(stream, IngestStats(),
-                                                                            keep=PrioritySelection.parse("warning"))]  # fmt: skip
+        return [(entry.identifier, entry.message) for entry in read_entries(stream, IngestStats(), keep=keep)]
 
 
 def time_grouping_vs_drain3(messages: list[tuple[str, str]], repeat: int) -> tuple[float, float]:

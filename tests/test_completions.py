@@ -15,7 +15,8 @@ def test_committed_completion_scripts_are_fresh() -> None:
     generator = runpy.run_path(str(ROOT / "scripts" / "generate_completions.py"))
     for filename, script in generator["completion_scripts"]().items():
         committed = (ROOT / "completions" / filename).read_text()
-        assert committed == script.rstrip("\n") + "\n", f"completions/{filename} is stale: run scripts/generate_completions.py"
+        stale = f"completions/{filename} is stale: run scripts/generate_completions.py"
+        assert committed == script.rstrip("\n") + "\n", stale
 
 
 def test_bash_completion_protocol_offers_subcommands_and_options() -> None:
