@@ -203,16 +203,21 @@ def test_empty_input_is_a_short_clean_answer() -> None:
 
 def test_input_file_errors_are_one_line(tmp_path: Path) -> None:
     missing = run_alsate("analyze", "-i", str(tmp_path / "nope.log"))
-    assert missing.returncode == 2 and b"nope.log" in missing.stderr and b"Traceback" not in missing.stderr
+    assert missing.returncode == 1 and b"nope.log" in missing.stderr and b"Traceback" not in missing.stderr
     directory = run_alsate("analyze", "-i", str(tmp_path))
-    assert directory.returncode == 2 and b"directory" in directory.stderr
+    assert directory.returncode == 1 and b"directory" in directory.stderr
 
 
-def test_input_file_and_dash_for_stdin(tmp_path: Path) -> None:
+def test_input_file_gzip_file_and_dash_for_stdin(tmp_path: Path) -> None:
+    import gzip
+
     data = json_lines([{"MESSAGE": "disk error on sdb", "PRIORITY": "3", "SYSLOG_IDENTIFIER": "kernel"}])
     path = tmp_path / "journal.json"
     path.write_bytes(data)
     assert analyze_json("-i", str(path))["summary"]["entries_kept"] == 1
+    rotated = tmp_path / "syslog.2.gz"
+    rotated.write_bytes(gzip.compress(b"Nov 20 08:00:00 host kernel: I/O error, dev sda, sector 7\n"))
+    assert analyze_json("-i", str(rotated))["summary"]["entries_kept"] == 1
     assert analyze_json("-i", "-", stdin=data)["summary"]["entries_kept"] == 1
 
 

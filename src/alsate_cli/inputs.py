@@ -6,10 +6,9 @@ import contextlib
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import BinaryIO
 
-from alsate_cli.errors import UsageError
+from alsate_cli.sources.files import open_log_file
 from alsate_cli.sources.journalctl import JournalQuery, journalctl_argv, open_journalctl
 
 
@@ -32,22 +31,14 @@ class InputChoice:
 
 @contextlib.contextmanager
 def open_input(choice: InputChoice) -> Iterator[BinaryIO]:
-    """Yield a binary stream of log lines; journalctl filters itself, files are filtered by the pipeline."""
+    """Yield a binary stream of log lines (gzip files unpacked); journalctl filters itself, files are filtered
+    by the pipeline."""
     if choice.uses_journalctl:
         with open_journalctl(journalctl_argv(choice.query)) as stream:
             yield stream
         return
-    if choice.path is None or choice.path == "-":
+    if choice.path is None:
         yield sys.stdin.buffer
         return
-    path = Path(choice.path)
-    if path.is_dir():
-        raise UsageError(f"--input {path} is a directory (for journal directories use --directory)")
-    try:
-        stream = path.open("rb")
-    except FileNotFoundError:
-        raise UsageError(f"--input {path}: no such file") from None
-    except OSError as error:
-        raise UsageError(f"--input {path}: {error.strerror or error}") from None
-    with stream:
+    with open_log_file(choice.path) as stream:
         yield stream
