@@ -66,9 +66,13 @@ def analyze_stream(
     time_range: TimeRange | None = None,
     on_entry: EntrySink | None = None,
     reference_time: float | None = None,
+    analysis: Analysis | None = None,
 ) -> Analysis:
-    """Run the whole pipeline over a binary stream; Ctrl-C ends the reading but keeps the results."""
-    analysis = Analysis()
+    """Run the whole pipeline over a binary stream; Ctrl-C ends the reading but keeps the results.
+
+    Pass ``analysis`` to watch its counters from another thread while the reading runs (progress display).
+    """
+    analysis = analysis if analysis is not None else Analysis()
     try:
         entries = read_entries(stream, analysis.stats, reference_time=reference_time, keep=selection)
         feed(entries, analysis, selection, time_range, on_entry)

@@ -7,13 +7,19 @@ import sys
 import typer
 
 from alsate_cli import options
-from alsate_cli.commands.common import config_or_fail, skip_report, stderr_console, stdout_console
+from alsate_cli.commands.common import (
+    config_or_fail,
+    reading_status,
+    skip_report,
+    stderr_console,
+    stdout_console,
+)
 from alsate_cli.errors import EXIT_INTERRUPTED, UsageError
 from alsate_cli.explaining import ExplainSettings, explain_groups, resolve
 from alsate_cli.inputs import InputChoice, open_input
 from alsate_cli.models.resolve import ModelError
 from alsate_cli.outcome import NOT_REQUESTED, Outcome
-from alsate_cli.pipeline import analyze_stream
+from alsate_cli.pipeline import Analysis, analyze_stream
 from alsate_cli.priority import PrioritySelection
 from alsate_cli.render import OutputFormat
 from alsate_cli.sources.journalctl import JournalQuery
@@ -77,8 +83,10 @@ def analyze(
         out = sys.stdout.buffer
         on_entry = lambda entry, group: out.write(entry_line(entry, group))  # noqa: E731
 
-    with open_input(choice) as stream:
-        analysis = analyze_stream(stream, priority, time_range=time_range, on_entry=on_entry)
+    analysis = Analysis()
+    show_progress = not quiet and status.is_terminal
+    with open_input(choice) as stream, reading_status(status, analysis.stats, choice.describe(), enabled=show_progress):
+        analyze_stream(stream, priority, time_range=time_range, on_entry=on_entry, analysis=analysis)
     report = skip_report(analysis.stats)
     if report:
         print(report, file=sys.stderr)
@@ -91,7 +99,7 @@ def analyze(
     if output_format is not OutputFormat.ENTRIES:
         run = explain_groups(
             outcome.groups, settings, config, resolved, status,
-            show_progress=not quiet and status.is_terminal,
+            show_progress=show_progress,
         )  # fmt: skip
         outcome.explanations = run.explanations
         outcome.model_name = resolved.path.name if resolved else None

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
+from collections.abc import Iterator
 
 from rich.console import Console
 
@@ -11,6 +13,26 @@ from alsate_cli.errors import UsageError
 from alsate_cli.sources.stats import IngestStats
 
 MAX_REASONS_SHOWN = 4
+
+
+class _ReadingStatus:
+    """Rendered by Rich's own refresh thread, so the reading loop pays nothing for the display."""
+
+    def __init__(self, stats: IngestStats, source: str) -> None:
+        self.stats, self.source = stats, source
+
+    def __rich__(self) -> str:
+        return f"Reading {self.source}: {self.stats.read:,} lines, {self.stats.kept:,} kept"
+
+
+@contextlib.contextmanager
+def reading_status(console: Console, stats: IngestStats, source: str, *, enabled: bool) -> Iterator[None]:
+    """A live line count on stderr while a large input is read (terminals only)."""
+    if not enabled:
+        yield
+        return
+    with console.status(_ReadingStatus(stats, source)):  # type: ignore[arg-type]
+        yield
 
 
 def stderr_console() -> Console:
