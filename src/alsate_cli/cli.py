@@ -10,6 +10,8 @@ import typer
 
 from alsate_cli import __version__
 from alsate_cli.commands.analyze import analyze
+from alsate_cli.commands.models import models_app
+from alsate_cli.commands.pull import pull
 from alsate_cli.errors import EXIT_INTERRUPTED, AlsateError
 
 app = typer.Typer(
@@ -41,6 +43,8 @@ def main_options(
 
 
 app.command(no_args_is_help=False)(analyze)
+app.command()(pull)
+app.add_typer(models_app, name="models")
 
 
 def main() -> None:

@@ -65,11 +65,24 @@ def resolve_model(
 
 def find_in_hf_cache(model: HubModel, hf_cache_dir: Path | None = None) -> Path | None:
     """The cached snapshot file of ``model`` at its ``main`` revision, or None; reads the disk only."""
-    from huggingface_hub import try_to_load_from_cache  # heavy import: only when a model is needed
+    repo_dir = (hf_cache_dir or _hf_hub_cache()) / ("models--" + model.repo_id.replace("/", "--"))
+    if not repo_dir.is_dir():  # the usual answer, known without importing huggingface_hub (~100 ms of start-up)
+        return None
+    from huggingface_hub import try_to_load_from_cache  # heavy import: only when a model may be there
 
     found = try_to_load_from_cache(model.repo_id, model.filename, cache_dir=hf_cache_dir)
     # Besides a path or None it can return a sentinel meaning "known not to exist upstream".
     return Path(found) if isinstance(found, str) else None
+
+
+def _hf_hub_cache() -> Path:
+    """The Hugging Face hub cache folder, found as huggingface_hub finds it (``HF_HUB_CACHE``, the older
+    ``HUGGINGFACE_HUB_CACHE``, else ``HF_HOME``/hub, else ``$XDG_CACHE_HOME``/huggingface/hub)."""
+    home = os.environ.get("HF_HOME") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "huggingface"
+    )
+    hub = os.environ.get("HF_HUB_CACHE") or os.environ.get("HUGGINGFACE_HUB_CACHE") or os.path.join(home, "hub")
+    return Path(os.path.expanduser(os.path.expandvars(hub)))
 
 
 def _describe(origin: str) -> str:
@@ -94,3 +107,41 @@ def _checked(path: Path, origin: str) -> ResolvedModel:
     if magic != GGUF_MAGIC:
         raise ModelError(f"{subject}, which is not a GGUF model file (it does not start with 'GGUF')")
     return ResolvedModel(path=path, origin=origin)
+
+
+@dataclass(frozen=True, slots=True)
+class LocalModel:
+    """A GGUF file on this machine that ``analyze`` could use, for ``alsate models``."""
+
+    name: str
+    path: Path
+    origin: str
+    is_default: bool
+    """True for the file ``analyze`` would load with no ``--model`` (what resolve_model picks)."""
+
+
+def local_models(config: Config, *, hf_cache_dir: Path | None = None) -> list[LocalModel]:
+    """The chosen model (flag/env/config/cache), every preset in the Hugging Face cache and every ``pull --dir``
+    download that still exists; each file once. Reads the disk only."""
+    from alsate_cli.models.presets import PRESETS
+    from alsate_cli.models.store import pulled_files
+
+    try:
+        chosen = resolve_model(None, config, hf_cache_dir=hf_cache_dir)
+    except ModelError:
+        chosen = None  # a broken ALSATE_MODEL/config path: `analyze` reports it; still list what exists
+    found: list[tuple[str, Path, str]] = []
+    for preset in PRESETS.values():  # first, so a cached preset is listed under its preset name
+        cached = find_in_hf_cache(preset.model, hf_cache_dir)
+        if cached is not None:
+            found.append((preset.name, cached, HF_CACHE_ORIGIN))
+    if chosen is not None:
+        found.append((chosen.path.name, chosen.path, chosen.origin))
+    found.extend((path.name, path, "alsate pull --dir") for path in pulled_files() if path.is_file())
+    chosen_file = chosen.path.resolve() if chosen else None
+    listed: dict[Path, LocalModel] = {}
+    for name, path, origin in found:
+        key = path.resolve()
+        if key not in listed:
+            listed[key] = LocalModel(name=name, path=path, origin=origin, is_default=key == chosen_file)
+    return list(listed.values())
