@@ -1,0 +1,78 @@
+"""The records rule files turn into, and what matching produces."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from alsate_cli.rules.levels import Level
+
+ANY_IDENTIFIER = "*"
+"""A rule for every program (prompt injection, disk full): it must rely on its literal prefilter alone."""
+
+ENTRY_KEYS = frozenset({"hostname", "identifier", "unit"})
+"""Correlation keys taken from the entry itself rather than from a named capture."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One detection: which programs, which literal must appear, which regex must match, what it implies."""
+
+    id: str
+    title: str
+    identifiers: tuple[str, ...]
+    contains: tuple[str, ...]
+    """At least one must occur in the message (lower-cased ones when ``ignore_case``) before the regex runs."""
+    pattern: re.Pattern[str]
+    level: Level
+    mitre: tuple[str, ...] = ()
+    ignore_case: bool = False
+    examples: tuple[str, ...] = ()
+    counterexamples: tuple[str, ...] = ()
+    origin: str = ""
+    """The file the rule came from, for error messages."""
+
+    def match(self, message: str, lowered: str | None = None) -> re.Match[str] | None:
+        """The regex match if the prefilter passes; ``lowered`` saves re-lowering for case-blind rules."""
+        text = (lowered if lowered is not None else message.lower()) if self.ignore_case else message
+        for literal in self.contains:
+            if literal in text:
+                return self.pattern.search(message)
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Correlation:
+    """Count (or distinct values) of some rules' hits per key within a time window, as fail2ban's
+    ``maxretry``/``findtime`` and Sigma's ``event_count``/``value_count`` do."""
+
+    id: str
+    title: str
+    rules: tuple[str, ...]
+    group_by: str
+    count: int
+    window_us: int
+    level: Level
+    mitre: tuple[str, ...] = ()
+    distinct: str | None = None
+    """When set, count distinct values of this capture (destination ports, user names) instead of events."""
+    noun: str = "events"
+    """What is counted, for the summary line ("failed SSH logins", "ports")."""
+    origin: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RuleHit:
+    """One rule (or correlation) that fired on one entry."""
+
+    rule_id: str
+    title: str
+    level: Level
+    mitre: tuple[str, ...]
+    fields: dict[str, str] = field(default_factory=dict)
+    """Named captures that matched (``src``, ``user``, ``port`` …); untrusted text from the log."""
+    correlated: bool = False
+    key: str | None = None
+    """For correlated hits: the key value (a source address, a user name)."""
+    count: int = 0
+    """For correlated hits: events (or distinct values) inside the window when it fired."""

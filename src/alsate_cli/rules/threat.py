@@ -1,0 +1,312 @@
+"""Threat evaluation for one run: every entry passes through ``observe`` (before the priority filter), groups
+collect the hits of their entries, and the level of a group is the worst of its priority, its rule hits and the
+correlations its entries took part in. Deterministic, so log text cannot argue it down."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from alsate_cli.entry import Entry
+from alsate_cli.priority import NAMES
+from alsate_cli.rules.correlation import CorrelationTracker
+from alsate_cli.rules.levels import Level, level_of_priority
+from alsate_cli.rules.model import ENTRY_KEYS, Correlation, RuleHit
+from alsate_cli.rules.ruleset import RuleSet
+
+MAX_MATCH_INPUT = 2048
+"""Characters of a message the rules look at: every real line shape fits; a hostile giant line costs no more."""
+MAX_KEYS_PER_REASON = 5
+"""Correlated keys named in one group's reason; the rest are counted ("and 12 more")."""
+MAX_FIELD_LEN = 256
+_NO_HITS: list[RuleHit] = []
+_IPV4_MAPPED = "::ffff:"
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """Why a level was given: a rule id (or ``priority``) and a human sentence with the key and count."""
+
+    rule_id: str
+    level: Level
+    text: str
+    count: int = 0
+    key: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule_id,
+            "level": self.level.label,
+            "text": self.text,
+            "count": self.count,
+            "key": self.key,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Threat:
+    level: Level
+    reasons: tuple[Reason, ...] = ()
+    """Worst first."""
+    mitre: tuple[str, ...] = ()
+    rule_ids: tuple[str, ...] = ()
+    """Rules and correlations that fired in the group, worst first: the knowledge base is asked in this order."""
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "level": self.level.label,
+            "reasons": [reason.as_json() for reason in self.reasons],
+            "mitre": list(self.mitre),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One correlated key for the summary: "203.0.113.7: 312 failed SSH logins in 2m 10s"."""
+
+    correlation_id: str
+    level: Level
+    key: str
+    total: int
+    peak: int
+    first_us: int
+    last_us: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ThreatSummary:
+    level: Level
+    """The worst level of any group or correlation."""
+    groups_per_level: dict[str, int]
+    rule_hits: dict[str, int]
+    """Hits per rule or correlation id over the whole run, also from entries outside the priority selection."""
+    findings: tuple[Finding, ...]
+    """Correlated keys, worst and busiest first (capped)."""
+    dropped_keys: int = 0
+    """Keys forgotten to stay within memory bounds (non-zero only under a flood of distinct sources)."""
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "level": self.level.label,
+            "groups_per_level": self.groups_per_level,
+            "rule_hits": self.rule_hits,
+            "findings": [
+                {
+                    "rule": f.correlation_id,
+                    "level": f.level.label,
+                    "key": f.key,
+                    "count": f.total,
+                    "peak": f.peak,
+                    "text": f.text,
+                }
+                for f in self.findings
+            ],
+        }
+
+
+@dataclass(slots=True)
+class _GroupHits:
+    rules: dict[str, int] = field(default_factory=dict)
+    correlated: dict[str, dict[str, int]] = field(default_factory=dict)
+    """correlation id → key → largest in-window count seen in this group's entries."""
+
+
+def _span(first_us: int, last_us: int) -> str:
+    seconds = max(0, (last_us - first_us) // 1_000_000)
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes}m {seconds}s" if seconds else f"{minutes}m"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h {minutes}m" if minutes else f"{hours}h"
+
+
+def _window(correlation: Correlation) -> str:
+    return _span(0, correlation.window_us)
+
+
+class ThreatEvaluator:
+    """One per run. ``observe`` is the hot path: a dict lookup, a few substring tests, rarely a regex."""
+
+    def __init__(self, ruleset: RuleSet, max_keys: int | None = None) -> None:
+        self.ruleset = ruleset
+        extra = {} if max_keys is None else {"max_keys": max_keys}
+        self._trackers = {cid: CorrelationTracker(c, **extra) for cid, c in ruleset.correlations.items()}
+        self._groups: dict[str, _GroupHits] = {}
+        self._rule_hits: dict[str, int] = {}
+        self._last_time_us = 0
+
+    def observe(self, entry: Entry, group_id: str | None = None) -> list[RuleHit]:
+        """Match one entry (any priority); update correlation windows; credit the hits to ``group_id`` if given.
+
+        Entries without a time count as happening at the last time seen, so they still correlate.
+        """
+        rules = self.ruleset.candidates(entry.identifier)
+        if not rules:
+            return _NO_HITS
+        message = entry.message
+        if len(message) > MAX_MATCH_INPUT:
+            message = message[:MAX_MATCH_INPUT]
+        lowered: str | None = None
+        hits: list[RuleHit] | None = None
+        for rule in rules:  # Rule.match inlined: a call per rule costs as much as its substring tests
+            if rule.ignore_case:
+                if lowered is None:
+                    lowered = message.lower()
+                text = lowered
+            else:
+                text = message
+            for literal in rule.contains:
+                if literal in text:
+                    break
+            else:
+                continue
+            found = rule.pattern.search(message)
+            if found is None:
+                continue
+            fields = {name: value[:MAX_FIELD_LEN] for name, value in found.groupdict().items() if value}
+            src = fields.get("src")
+            if src is not None and src.startswith(_IPV4_MAPPED):
+                fields["src"] = src[len(_IPV4_MAPPED) :]
+            if hits is None:
+                hits = []
+            hits.append(RuleHit(rule.id, rule.title, rule.level, rule.mitre, fields))
+            self._rule_hits[rule.id] = self._rule_hits.get(rule.id, 0) + 1
+            consumers = self.ruleset.consumers(rule.id)
+            if consumers:
+                self._correlate(entry, consumers, fields, hits)
+        if hits is None:
+            return _NO_HITS
+        if group_id is not None:
+            self.assign(group_id, hits)
+        return hits
+
+    def _correlate(
+        self, entry: Entry, consumers: Iterable[Correlation], fields: dict[str, str], hits: list[RuleHit]
+    ) -> None:
+        if entry.time_us is not None:
+            self._last_time_us = max(self._last_time_us, entry.time_us)
+            now = entry.time_us
+        else:
+            now = self._last_time_us
+        for correlation in consumers:
+            key = fields.get(correlation.group_by)
+            if key is None and correlation.group_by in ENTRY_KEYS:
+                key = getattr(entry, correlation.group_by)
+            if not key:
+                continue
+            value = fields.get(correlation.distinct) if correlation.distinct is not None else None
+            inside = self._trackers[correlation.id].add(key, now, value)
+            if inside:
+                self._rule_hits[correlation.id] = self._rule_hits.get(correlation.id, 0) + 1
+                hits.append(
+                    RuleHit(
+                        correlation.id,
+                        correlation.title,
+                        correlation.level,
+                        correlation.mitre,
+                        {correlation.group_by: key},
+                        correlated=True,
+                        key=key,
+                        count=inside,
+                    )
+                )
+
+    def assign(self, group_id: str, hits: Iterable[RuleHit]) -> None:
+        """Credit hits to a group; for pipelines that learn the group only after deciding to keep the entry."""
+        group = self._groups.get(group_id)
+        if group is None:
+            group = self._groups[group_id] = _GroupHits()
+        for hit in hits:
+            if hit.correlated and hit.key is not None:
+                keys = group.correlated.setdefault(hit.rule_id, {})
+                if hit.key in keys or len(keys) < MAX_KEYS_PER_REASON * 20:
+                    keys[hit.key] = max(keys.get(hit.key, 0), hit.count)
+            else:
+                group.rules[hit.rule_id] = group.rules.get(hit.rule_id, 0) + 1
+
+    def group_threat(self, group_id: str, priority: int) -> Threat:
+        """The group's level with its reasons: priority, rule hits (with counts), correlations (with keys)."""
+        reasons: list[Reason] = []
+        priority_level = level_of_priority(priority)
+        if priority_level > Level.NONE:
+            name = NAMES[priority] if 0 <= priority < len(NAMES) else str(priority)
+            reasons.append(Reason("priority", priority_level, f"journald priority {name} ({priority})"))
+        mitre: list[str] = []
+        group = self._groups.get(group_id)
+        if group is not None:
+            for rule_id, count in group.rules.items():
+                rule = self.ruleset.rules.get(rule_id)
+                if rule is None:
+                    continue
+                reasons.append(Reason(rule_id, rule.level, f"{rule_id}: {rule.title} ({count}×)", count=count))
+                mitre.extend(rule.mitre)
+            for correlation_id, keys in group.correlated.items():
+                correlation = self.ruleset.correlations[correlation_id]
+                reasons.extend(self._correlated_reasons(correlation, keys))
+                mitre.extend(correlation.mitre)
+        reasons.sort(key=lambda reason: (-reason.level, reason.rule_id, -reason.count))
+        level = max((reason.level for reason in reasons), default=Level.NONE)
+        rule_ids = tuple(dict.fromkeys(reason.rule_id for reason in reasons if reason.rule_id != "priority"))
+        return Threat(level, tuple(reasons), tuple(dict.fromkeys(mitre)), rule_ids)
+
+    def _correlated_reasons(self, correlation: Correlation, keys: Mapping[str, int]) -> list[Reason]:
+        tracker = self._trackers[correlation.id]
+        busiest = sorted(keys, key=lambda key: (-self._total(tracker, key, keys), key))
+        reasons = []
+        for key in busiest[:MAX_KEYS_PER_REASON]:
+            total = self._total(tracker, key, keys)
+            text = (
+                f"{correlation.id}: {key}: {total} {correlation.noun} "
+                f"(≥{correlation.count} within {_window(correlation)})"
+            )
+            reasons.append(Reason(correlation.id, correlation.level, text, count=total, key=key))
+        if len(busiest) > MAX_KEYS_PER_REASON:
+            more = len(busiest) - MAX_KEYS_PER_REASON
+            reasons.append(Reason(correlation.id, correlation.level, f"{correlation.id}: and {more} more", more))
+        return reasons
+
+    @staticmethod
+    def _total(tracker: CorrelationTracker, key: str, keys: Mapping[str, int]) -> int:
+        """Events for an event counter; the peak distinct count for a distinct counter (what "40 ports" means)."""
+        state = tracker.keys.get(key)
+        if state is None:
+            return keys[key]
+        return state.peak if tracker.correlation.distinct is not None else state.total
+
+    def summary(self, group_priorities: Mapping[str, int] | None = None, max_findings: int = 10) -> ThreatSummary:
+        """Counts per level over the given groups (id → worst priority) and the top correlated keys of the run."""
+        per_level = {level.label: 0 for level in Level}
+        worst = Level.NONE
+        for group_id, priority in (group_priorities or {}).items():
+            level = self.group_threat(group_id, priority).level
+            per_level[level.label] += 1
+            worst = max(worst, level)
+        findings: list[Finding] = []
+        dropped = 0
+        for tracker in self._trackers.values():
+            dropped += tracker.dropped_keys
+            correlation = tracker.correlation
+            for key, state in tracker.fired():
+                if correlation.distinct is not None:
+                    text = f"{key}: {state.peak} distinct {correlation.noun} within {_window(correlation)}"
+                else:
+                    text = f"{key}: {state.total} {correlation.noun} in {_span(state.first_us, state.last_us)}"
+                findings.append(
+                    Finding(
+                        correlation.id,
+                        correlation.level,
+                        key,
+                        state.total,
+                        state.peak,
+                        state.first_us,
+                        state.last_us,
+                        text,
+                    )
+                )
+                worst = max(worst, correlation.level)
+        findings.sort(key=lambda finding: (-finding.level, -finding.total, finding.correlation_id, finding.key))
+        return ThreatSummary(worst, per_level, dict(self._rule_hits), tuple(findings[:max_findings]), dropped)
