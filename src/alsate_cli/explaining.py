@@ -9,14 +9,17 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from alsate_cli.config import Config
 from alsate_cli.explain.explanation import Explanation
 from alsate_cli.grouping import Group
 from alsate_cli.models.resolve import ModelError, ResolvedModel, resolve_model
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 
 @dataclass(slots=True)
@@ -98,6 +101,16 @@ def explain_groups(
 
 
 def _progress(console: Console, enabled: bool) -> Progress:
+    # Imported here: only a run that calls the model draws a bar, and rich.progress costs start-up time.
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
     return Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
