@@ -125,6 +125,25 @@ def _user_version(db: sqlite3.Connection) -> int:
     return int(db.execute("PRAGMA user_version").fetchone()[0])
 
 
+def _set_up(db: sqlite3.Connection) -> None:
+    """WAL mode and the schema, retried while another process does the same.
+
+    Switching a fresh file to WAL can answer "database is locked" at once, without waiting on the busy timeout,
+    when a second process opens the file at that very moment; so the first open of two concurrent runs retries.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA synchronous = NORMAL")  # safe with WAL; a crash loses at most the last answers
+            migrate(db)
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 class Cache:
     """The explanation cache and the model-hash store over one SQLite file; raises CacheError on failure."""
 
@@ -150,9 +169,7 @@ class Cache:
         try:
             db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
             db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-            db.execute("PRAGMA journal_mode = WAL")
-            db.execute("PRAGMA synchronous = NORMAL")  # safe with WAL; a crash loses at most the last answers
-            migrate(db)
+            _set_up(db)
         except (sqlite3.Error, CacheError) as exc:
             if db is not None:
                 db.close()

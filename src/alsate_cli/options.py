@@ -69,6 +69,13 @@ Priority = Annotated[
         "or a range like 'err..warning', as journalctl -p.",
     ),
 ]  # fmt: skip
+NoThreats = Annotated[
+    bool,
+    typer.Option(
+        "--no-threats", rich_help_panel=FILTER,
+        help="Skip the detection rules: no threat levels, and entries below the priority are never kept as evidence.",
+    ),
+]  # fmt: skip
 Strict = Annotated[
     bool,
     typer.Option("--strict", rich_help_panel=FILTER, help="Fail (exit 2) when any input line is malformed."),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from alsate_cli.entry import Entry
 from alsate_cli.grouping import Group, Grouper
@@ -17,6 +17,9 @@ from alsate_cli.priority import PrioritySelection
 from alsate_cli.sources import read_entries
 from alsate_cli.sources.stats import IngestStats
 from alsate_cli.timerange import TimeRange
+
+if TYPE_CHECKING:
+    from alsate_cli.rules import ThreatEvaluator
 
 EntrySink = Callable[[Entry, Group], None]
 """Called for every kept entry with its group (``--format entries`` streams through this)."""
@@ -30,10 +33,18 @@ class Analysis:
     grouper: Grouper = field(default_factory=Grouper)
     interrupted: bool = False
     """Ctrl-C stopped the reading early; what was read so far is still reported."""
+    threats: ThreatEvaluator | None = None
+    """Detection rules and correlations, when this run evaluates threats."""
 
     def ranked_groups(self) -> list[Group]:
-        """Worst priority first, then the largest count: the order a sysadmin reads and the model works."""
-        return sorted(self.grouper.groups(), key=lambda group: (group.priority, -group.count, group.id))
+        """Highest threat first, then worst priority, then the largest count: the order a sysadmin reads."""
+        threats = self.threats
+
+        def rank(group: Group) -> tuple[int, int, int, str]:
+            level = threats.group_threat(group.id, group.priority).level if threats is not None else 0
+            return (-level, group.priority, -group.count, group.id)
+
+        return sorted(self.grouper.groups(), key=rank)
 
 
 def feed(
@@ -43,18 +54,31 @@ def feed(
     time_range: TimeRange | None = None,
     on_entry: EntrySink | None = None,
 ) -> None:
-    """Filter and group a stream of entries into ``analysis`` (its stats count kept and filtered)."""
+    """Filter and group a stream of entries into ``analysis`` (its stats count kept and filtered).
+
+    With threat evaluation on, every entry in the time range is shown to the rules first, and an entry outside
+    the priority selection that a rule matches is kept as evidence (sshd logs failed passwords at info).
+    """
     stats, add = analysis.stats, analysis.grouper.add
     low, high = selection.low, selection.high
     bounded = time_range is not None and not time_range.is_open
+    threats = analysis.threats
     for entry in entries:
-        if not low <= entry.priority <= high or (bounded and entry.time_us not in time_range):
+        if bounded and entry.time_us not in time_range:
             stats.filtered += 1
             continue
+        hits = threats.observe(entry) if threats is not None else None
+        if not low <= entry.priority <= high:
+            if not hits:
+                stats.filtered += 1
+                continue
+            stats.evidence += 1
         stats.kept += 1
         if entry.priority_inferred:
             stats.inferred += 1
         group = add(entry)
+        if hits:
+            threats.assign(group.id, hits)  # type: ignore[union-attr]
         if on_entry is not None:
             on_entry(entry, group)
 
@@ -74,7 +98,9 @@ def analyze_stream(
     """
     analysis = analysis if analysis is not None else Analysis()
     try:
-        entries = read_entries(stream, analysis.stats, reference_time=reference_time, keep=selection)
+        # Without rules, lines outside the selection are dropped before they are even parsed; rules must see them.
+        keep = selection if analysis.threats is None else None
+        entries = read_entries(stream, analysis.stats, reference_time=reference_time, keep=keep)
         feed(entries, analysis, selection, time_range, on_entry)
     except KeyboardInterrupt:
         analysis.interrupted = True

@@ -23,6 +23,7 @@ from alsate_cli.pipeline import Analysis, analyze_stream
 from alsate_cli.priority import PrioritySelection
 from alsate_cli.render import OutputFormat
 from alsate_cli.sources.journalctl import JournalQuery
+from alsate_cli.threats import new_evaluator, widen_query_for_evidence, written_explanations
 from alsate_cli.timerange import TimeRange, TimeRangeError
 
 
@@ -36,6 +37,7 @@ def analyze(
     directory: options.Directory = None,
     journal_file: options.JournalFiles = None,
     strict: options.Strict = False,
+    no_threats: options.NoThreats = False,
     model: options.ModelPath = None,
     no_cache: options.NoCache = False,
     no_explain: options.NoExplain = False,
@@ -83,7 +85,9 @@ def analyze(
         out = sys.stdout.buffer
         on_entry = lambda entry, group: out.write(entry_line(entry, group))  # noqa: E731
 
-    analysis = Analysis()
+    analysis = Analysis(threats=None if no_threats else new_evaluator())
+    if choice.uses_journalctl and analysis.threats is not None:
+        widen_query_for_evidence(query, priority, analysis.threats)
     show_progress = not quiet and status.is_terminal
     with open_input(choice) as stream, reading_status(status, analysis.stats, choice.describe(), enabled=show_progress):
         analyze_stream(stream, priority, time_range=time_range, on_entry=on_entry, analysis=analysis)
@@ -97,15 +101,14 @@ def analyze(
     if no_explain:
         outcome.unexplained_note = NOT_REQUESTED
     if output_format is not OutputFormat.ENTRIES:
-        run = explain_groups(
-            outcome.groups, settings, config, resolved, status,
-            show_progress=show_progress,
-        )  # fmt: skip
+        explainable = [group for group in outcome.groups if group.priority in priority]  # not evidence below it
+        run = explain_groups(explainable, settings, config, resolved, status, show_progress=show_progress)
         outcome.explanations = run.explanations
         outcome.model_name = resolved.path.name if resolved else None
         outcome.model_calls, outcome.cache_hits = run.model_calls, run.cache_hits
         outcome.explain_interrupted = run.interrupted
         load_error = run.load_error
+        outcome.knowledge = written_explanations(outcome)
         _render(outcome, output_format)
     sys.stdout.flush()
     if outcome.interrupted:

@@ -25,6 +25,7 @@ def summary_dict(outcome: Outcome) -> dict[str, Any]:
         "entries_filtered": stats.filtered,
         "skipped": stats.skipped,
         "skip_reasons": dict(stats.skip_reasons.most_common()),
+        "entries_evidence": stats.evidence,
         "priorities_inferred": stats.inferred,
         "priority_selection": str(outcome.selection),
         "groups": len(outcome.analysis.grouper),
@@ -32,6 +33,7 @@ def summary_dict(outcome: Outcome) -> dict[str, Any]:
         "model_calls": outcome.model_calls,
         "cache_hits": outcome.cache_hits,
         "interrupted": outcome.interrupted,
+        "threat": threat.as_json() if (threat := outcome.threat_summary()) is not None else None,
     }
 
 
@@ -46,7 +48,8 @@ def explanation_dict(explanation: Explanation) -> dict[str, Any]:
     }
 
 
-def group_dict(group: Group, explanation: Explanation) -> dict[str, Any]:
+def group_dict(outcome: Outcome, group: Group) -> dict[str, Any]:
+    extra, unused = outcome.extra_knowledge(group), outcome.unused_model_answer(group)
     return {
         "id": group.id,
         "priority": group.priority,
@@ -60,7 +63,10 @@ def group_dict(group: Group, explanation: Explanation) -> dict[str, Any]:
         "hosts": sorted(group.hosts),
         "template": group.template,
         "examples": [strip_controls(example) for example in group.examples],
-        "explanation": explanation_dict(explanation),
+        "threat": outcome.threat(group).as_json(),
+        "explanation": explanation_dict(outcome.explanation(group)),
+        "knowledge": explanation_dict(extra) if extra is not None else None,
+        "model_answer": explanation_dict(unused) if unused is not None else None,
     }
 
 
@@ -68,7 +74,7 @@ def document(outcome: Outcome) -> dict[str, Any]:
     return {
         "schema_version": SCHEMA_VERSION,
         "summary": summary_dict(outcome),
-        "groups": [group_dict(group, outcome.explanation(group)) for group in outcome.groups],
+        "groups": [group_dict(outcome, group) for group in outcome.groups],
     }
 
 

@@ -6,7 +6,7 @@ from typing import TextIO
 
 from alsate_cli.outcome import Outcome
 from alsate_cli.render.escape import markdown_code_block, markdown_inline
-from alsate_cli.render.values import explanation_headline, iso_time, level_label, origin_label
+from alsate_cli.render.values import explanation_headline, iso_time, level_label, origin_label, threat_reasons
 
 
 def render_markdown(outcome: Outcome, out: TextIO) -> None:
@@ -27,10 +27,11 @@ def render_markdown(outcome: Outcome, out: TextIO) -> None:
     if outcome.interrupted:
         lines += ["**Interrupted: these results are partial.**", ""]
     if outcome.groups:
-        lines += ["| Level | Count | Identifier | Template |", "| --- | ---: | --- | --- |"]
+        lines += ["| Threat | Level | Count | Identifier | Template |", "| --- | --- | ---: | --- | --- |"]
         for group in outcome.groups:
             lines.append(
-                f"| {level_label(group)} | {group.count} | {markdown_inline(origin_label(group))} "
+                f"| {outcome.threat(group).level.label} | {level_label(group)} | {group.count} "
+                f"| {markdown_inline(origin_label(group))} "
                 f"| {markdown_inline(group.template)} |"
             )
         lines.append("")
@@ -40,6 +41,8 @@ def render_markdown(outcome: Outcome, out: TextIO) -> None:
             f"## {number}. {level_label(group)} ×{group.count}: {markdown_inline(origin_label(group))}",
             "",
             f"- Template: {markdown_inline(group.template)}",
+            f"- Threat: {outcome.threat(group).level.label}"
+            + (f" ({markdown_inline(threat_reasons(outcome.threat(group)))})" if outcome.threat(group).reasons else ""),
             f"- First seen: {iso_time(group.first_seen_us) or '-'}; last seen: {iso_time(group.last_seen_us) or '-'}",
             f"- Group id: `{group.id}`",
             "",

@@ -18,11 +18,30 @@ from alsate_cli.explain.explanation import Explanation
 from alsate_cli.grouping import Group
 from alsate_cli.outcome import Outcome
 from alsate_cli.render.escape import safe_text
-from alsate_cli.render.values import explanation_headline, level_label, local_time, origin_label
+from alsate_cli.render.values import explanation_headline, level_label, local_time, origin_label, threat_reasons
+from alsate_cli.rules.threat import Threat
 
-WIDE_LAYOUT_MIN_WIDTH = 140
+WIDE_LAYOUT_MIN_WIDTH = 150
 
 LEVEL_STYLES = {0: "bold white on red", 1: "bold white on red", 2: "bold red", 3: "red", 4: "yellow"}
+THREAT_STYLES = {"critical": "bold white on red", "high": "bold red", "medium": "yellow", "low": "cyan", "none": "dim"}
+
+
+def threat_and_level(threat: Threat, group: Group) -> Text:
+    """Wide layout: ``high · err`` and the first reasons below, in one column."""
+    text = Text.assemble(threat_text(threat, with_reasons=False), " · ", level_text(group))
+    if threat.reasons:
+        text.append("\n")
+        text.append_text(safe_text(threat_reasons(threat, limit=2), "dim"))
+    return text
+
+
+def threat_text(threat: Threat, *, with_reasons: bool) -> Text:
+    text = Text(threat.level.label, style=THREAT_STYLES[threat.level.label])
+    if with_reasons and threat.reasons:
+        text.append("\n")
+        text.append_text(safe_text(threat_reasons(threat, limit=2), "dim"))
+    return text
 
 
 def level_text(group: Group) -> Text:
@@ -51,10 +70,10 @@ def steps_text(explanation: Explanation) -> Text:
 
 def wide_table(outcome: Outcome) -> Table:
     table = Table(box=box.SIMPLE_HEAD, expand=True, show_lines=True, header_style="bold")
-    table.add_column("Level", no_wrap=True)
+    table.add_column("Threat / level", ratio=2, min_width=14, overflow="fold")
     table.add_column("Count", justify="right", no_wrap=True)
     table.add_column("First / last seen", no_wrap=True)
-    table.add_column("Identifier", ratio=1, min_width=12, overflow="fold")
+    table.add_column("Program", ratio=1, min_width=10, overflow="fold")
     table.add_column("Template", ratio=3, overflow="fold")
     table.add_column("Cause", ratio=3, overflow="fold")
     table.add_column("Remediation", ratio=4, overflow="fold")
@@ -62,7 +81,7 @@ def wide_table(outcome: Outcome) -> Table:
         explanation = outcome.explanation(group)
         seen = f"{local_time(group.first_seen_us)}\n{local_time(group.last_seen_us)}"
         table.add_row(
-            level_text(group),
+            threat_and_level(outcome.threat(group), group),
             str(group.count),
             seen,
             safe_text(origin_label(group)),
@@ -73,11 +92,16 @@ def wide_table(outcome: Outcome) -> Table:
     return table
 
 
-def issue_block(group: Group, explanation: Explanation) -> RenderableType:
-    header = Text.assemble(level_text(group), " ", (f"×{group.count}", "bold"), "  ")
+def issue_block(group: Group, explanation: Explanation, threat: Threat) -> RenderableType:
+    header = Text.assemble(
+        threat_text(threat, with_reasons=False), " ", level_text(group), " ", (f"×{group.count}", "bold"), "  "
+    )
     header.append_text(safe_text(origin_label(group), "cyan"))
     header.append(f"  {local_time(group.first_seen_us)} → {local_time(group.last_seen_us)}", style="dim")
     parts: list[RenderableType] = [header, Padding(safe_text(group.template, "bold"), (0, 0, 0, 2), expand=False)]
+    if threat.reasons:
+        reasons = Text.assemble(("Threat: ", "bold"), safe_text(threat_reasons(threat)))
+        parts.append(Padding(reasons, (0, 0, 0, 2), expand=False))
     parts.append(Padding(Text.assemble(("Cause: ", "bold"), cause_text(explanation)), (0, 0, 0, 2), expand=False))
     if explanation.remediation:
         parts.append(Padding(Text("Remediation:", style="bold"), (0, 0, 0, 2), expand=False))
@@ -94,11 +118,28 @@ def summary_line(outcome: Outcome) -> Text:
     )
     if outcome.model_name:
         text.append(f"; model {outcome.model_name}: {outcome.model_calls} calls, {outcome.cache_hits} cached")
+    if stats.evidence:
+        text.append(f"; {stats.evidence} below {outcome.selection} kept as threat evidence")
     if stats.inferred:
         text.append(f"; '?' = priority inferred from the text ({stats.inferred} entries)")
     if outcome.interrupted:
         text.append("; interrupted: results are partial", style="bold yellow")
     return text
+
+
+def threat_footer(outcome: Outcome) -> Text | None:
+    summary = outcome.threat_summary()
+    if summary is None:
+        return None
+    text = Text.assemble(("Threat level: ", "bold"), threat_text_for_level(summary.level.label))
+    for finding in summary.findings[:5]:
+        text.append("\n  • ")
+        text.append_text(safe_text(finding.text))
+    return text
+
+
+def threat_text_for_level(label: str) -> Text:
+    return Text(label, style=THREAT_STYLES[label])
 
 
 def render_table(outcome: Outcome, console: Console) -> None:
@@ -110,5 +151,8 @@ def render_table(outcome: Outcome, console: Console) -> None:
         for index, group in enumerate(outcome.groups):
             if index:
                 console.print(Rule(style="dim"))
-            console.print(issue_block(group, outcome.explanation(group)))
+            console.print(issue_block(group, outcome.explanation(group), outcome.threat(group)))
+    footer = threat_footer(outcome)
+    if footer is not None and outcome.groups:
+        console.print(footer)
     console.print(summary_line(outcome))

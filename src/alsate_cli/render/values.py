@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from alsate_cli.explain.explanation import Explanation, Status
 from alsate_cli.grouping import Group
 from alsate_cli.priority import name as priority_name
+from alsate_cli.rules.threat import Threat
 
 
 def iso_time(time_us: int | None) -> str | None:
@@ -48,3 +49,10 @@ def explanation_headline(explanation: Explanation) -> str | None:
     if explanation.status is Status.UNPARSED:
         return "The model's answer could not be understood."
     return explanation.note or "No explanation."
+
+
+def threat_reasons(threat: Threat, limit: int = 3) -> str:
+    """The first reasons as one line ("5 failed SSH logins from 203.0.113.7 in 2m; …")."""
+    texts = [reason.text for reason in threat.reasons[:limit]]
+    more = len(threat.reasons) - limit
+    return "; ".join(texts) + (f"; and {more} more" if more > 0 else "")

@@ -28,6 +28,8 @@ class IngestStats:
     """The first few (line number, reason) pairs, for the stderr report."""
     inferred: int = 0
     """Kept entries whose priority was guessed from the message text."""
+    evidence: int = 0
+    """Kept entries outside the priority selection, kept because a detection rule matched them."""
 
     def skip(self, line: int, reason: str) -> None:
         self.skipped += 1

@@ -1,0 +1,48 @@
+"""Set up threat evaluation for a run: the shipped rules plus the user's, and what journalctl must be asked for."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from alsate_cli.config import config_dir
+from alsate_cli.priority import PrioritySelection
+from alsate_cli.sources.journalctl import JournalQuery
+
+if TYPE_CHECKING:
+    from alsate_cli.explain.explanation import Explanation
+    from alsate_cli.outcome import Outcome
+    from alsate_cli.rules import ThreatEvaluator
+
+
+def new_evaluator() -> ThreatEvaluator:
+    """A fresh evaluator over the shipped rules and ``$XDG_CONFIG_HOME/alsate/rules/*.toml`` (RuleError if broken)."""
+    from alsate_cli.rules import RuleSet, ThreatEvaluator
+
+    return ThreatEvaluator(RuleSet.load(config_dir() / "rules"))
+
+
+def widen_query_for_evidence(query: JournalQuery, selection: PrioritySelection, evaluator: ThreatEvaluator) -> None:
+    """Ask journalctl for "priority in the selection OR a program the rules watch" instead of ``-p`` alone.
+
+    Security evidence is often logged below warning (sshd's failed passwords at info), so ``journalctl -p 4``
+    would hide a brute force. With ``--unit`` the unit's own matches would mix with these, so ``-p`` stays.
+    """
+    from alsate_cli.rules import journal_match_args
+
+    if query.units or query.priority is None:
+        return
+    identifiers = evaluator.ruleset.required_identifiers()
+    query.matches = journal_match_args(identifiers, selection.low, selection.high)
+    query.priority = None
+
+
+def written_explanations(outcome: Outcome) -> dict[str, Explanation]:
+    """The knowledge base's cause and steps for every group it knows (by rule hit first, then by message)."""
+    from alsate_cli.knowledge import lookup
+
+    found: dict[str, Explanation] = {}
+    for group in outcome.analysis.grouper.groups():
+        entry = lookup(group.identifier, group.template, outcome.threat(group).rule_ids)
+        if entry is not None:
+            found[group.id] = entry.to_explanation()
+    return found
