@@ -94,3 +94,12 @@ def test_knowledge_is_shown_beside_a_model_answer_in_json(smollm2_path: Path, tm
     else:  # a 135M model rarely does: the written text is shown, and what the model said is kept
         assert explanation["source"] == "knowledge" and group["model_answer"]["source"] == "model"
     assert json.dumps(group).count("Out of memory") >= 1
+
+
+def test_the_readme_example_rule_file_loads(tmp_path: Path) -> None:
+    from alsate_cli.rules import RuleSet
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    block = readme[readme.index("```toml\n[[rule]]") + len("```toml\n") :]
+    (tmp_path / "site.toml").write_text(block[: block.index("```")])
+    assert "backup" in RuleSet.load(tmp_path).required_identifiers()
