@@ -11,14 +11,21 @@ from alsate_cli.sources.journalctl import JournalQuery
 if TYPE_CHECKING:
     from alsate_cli.explain.explanation import Explanation
     from alsate_cli.outcome import Outcome
-    from alsate_cli.rules import ThreatEvaluator
+    from alsate_cli.rules import RuleSet, ThreatEvaluator
+
+
+def load_rules() -> RuleSet:
+    """The shipped rules and ``$XDG_CONFIG_HOME/alsate/rules/*.toml`` (RuleError, a usage error, if broken)."""
+    from alsate_cli.rules import RuleSet
+
+    return RuleSet.load(config_dir() / "rules")
 
 
 def new_evaluator() -> ThreatEvaluator:
-    """A fresh evaluator over the shipped rules and ``$XDG_CONFIG_HOME/alsate/rules/*.toml`` (RuleError if broken)."""
-    from alsate_cli.rules import RuleSet, ThreatEvaluator
+    """A fresh evaluator (its correlation windows are per run) over :func:`load_rules`."""
+    from alsate_cli.rules import ThreatEvaluator
 
-    return ThreatEvaluator(RuleSet.load(config_dir() / "rules"))
+    return ThreatEvaluator(load_rules())
 
 
 def widen_query_for_evidence(query: JournalQuery, selection: PrioritySelection, evaluator: ThreatEvaluator) -> None:

@@ -1,0 +1,43 @@
+"""``alsate rules list`` and ``alsate rules test`` through the real program."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from helpers_cli import run_alsate
+
+
+def test_rules_list_shows_every_rule_and_correlation() -> None:
+    result = run_alsate("rules", "list", "--json")
+    assert result.returncode == 0, result.stderr
+    rows = {row["id"]: row for row in json.loads(result.stdout)}
+    assert rows["ssh.failed_password"]["kind"] == "rule" and "sshd" in rows["ssh.failed_password"]["identifiers"]
+    brute = rows["ssh.brute_force"]
+    assert brute["kind"] == "correlation" and brute["counts"]["group_by"] == "src" and "T1110" in brute["mitre"]
+    table = run_alsate("rules", "list", env={"COLUMNS": "160"}).stdout.decode()
+    assert "ssh.brute_force" in table and "correlations" in table
+
+
+def test_rules_test_reports_hits_lines_and_correlated_keys(tmp_path: Path) -> None:
+    log = tmp_path / "auth.log"
+    lines = [f"Nov 20 08:00:{n:02d} bastion sshd[{900 + n}]: Failed password for root from 198.51.100.23 port "
+             f"{5000 + n} ssh2" for n in range(12)]  # fmt: skip
+    lines.append("Nov 20 08:01:00 bastion sudo[77]:    alice : user NOT in sudoers ; TTY=pts/0 ; PWD=/home/alice ; "
+                 "USER=root ; COMMAND=/bin/bash")  # fmt: skip
+    lines.append("Nov 20 08:02:00 bastion cron[5]: (root) CMD (run-parts /etc/cron.hourly)")
+    log.write_text("\n".join(lines) + "\n")
+    result = run_alsate("rules", "test", str(log), "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    hits = {hit["id"]: hit for hit in report["hits"]}
+    assert report["entries_read"] == 14
+    assert hits["ssh.failed_password"]["count"] == 12 and hits["ssh.failed_password"]["first_lines"][0] == 1
+    assert hits["ssh.brute_force"]["keys"].get("198.51.100.23", 0) >= 1
+    assert hits["sudo.not_in_sudoers"]["first_lines"] == [13]
+    assert not any(14 in hit["first_lines"] for hit in report["hits"]), "the cron line matches no rule"
+
+
+def test_rules_test_on_a_missing_file_is_one_line(tmp_path: Path) -> None:
+    result = run_alsate("rules", "test", str(tmp_path / "none.log"))
+    assert result.returncode == 1 and b"none.log" in result.stderr and b"Traceback" not in result.stderr
