@@ -29,7 +29,8 @@ def test_brute_force_logged_at_info_is_found_and_rated(make_journal: MakeJournal
     assert group["priority"] == 6, "evidence keeps its real priority"
     assert group["threat"]["level"] in ("high", "critical")
     rules = {reason["rule"] for reason in group["threat"]["reasons"]}
-    assert {"ssh.brute_force", "ssh.user_enumeration"} <= rules
+    assert {"ssh.brute_force", "ssh.user_enumeration"} <= rules <= set(group["threat"]["rules"])
+    assert "ssh.failed_password" in group["threat"]["rules"]
     assert "T1110" in group["threat"]["mitre"]
     brute = next(reason for reason in group["threat"]["reasons"] if reason["rule"] == "ssh.brute_force")
     assert brute["key"] == ATTACKER and brute["count"] == 30

@@ -48,6 +48,12 @@ def explanation_dict(explanation: Explanation) -> dict[str, Any]:
     }
 
 
+def threat_dict(outcome: Outcome, group: Group) -> dict[str, Any]:
+    """``level``, ``reasons``, ``mitre`` and ``rules`` (every rule and correlation that fired, worst first)."""
+    threat = outcome.threat(group)
+    return {**threat.as_json(), "rules": list(threat.rule_ids)}
+
+
 def group_dict(outcome: Outcome, group: Group) -> dict[str, Any]:
     extra, unused = outcome.extra_knowledge(group), outcome.unused_model_answer(group)
     return {
@@ -63,7 +69,7 @@ def group_dict(outcome: Outcome, group: Group) -> dict[str, Any]:
         "hosts": sorted(group.hosts),
         "template": group.template,
         "examples": [strip_controls(example) for example in group.examples],
-        "threat": outcome.threat(group).as_json(),
+        "threat": threat_dict(outcome, group),
         "explanation": explanation_dict(outcome.explanation(group)),
         "knowledge": explanation_dict(extra) if extra is not None else None,
         "model_answer": explanation_dict(unused) if unused is not None else None,
