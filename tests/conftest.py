@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-pytest_plugins = ["fixtures_journal", "fixtures_model", "fixtures_hub"]
+pytest_plugins = ["fixtures_journal", "fixtures_model", "fixtures_hub", "fixtures_server"]
 
 
 @pytest.fixture(autouse=True)

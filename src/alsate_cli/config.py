@@ -67,6 +67,15 @@ class Config:
     """Layers to offload to the GPU; -1 means all of them."""
     context_size: int | None = None
     max_tokens: int | None = None
+    backend: str | None = None
+    """``llama-cpp`` (in-process) or ``openai`` (a remote OpenAI-compatible server)."""
+    endpoint: str | None = None
+    """The remote server's OpenAI base URL, e.g. ``http://gpu-server:8080/v1``."""
+    api_model: str | None = None
+    api_key_env: str | None = None
+    """Name of the environment variable holding the remote server's API key (never the key itself)."""
+    concurrency: int | None = None
+    """Requests in flight at once to a remote server."""
     path: Path | None = None
     """The file these settings came from, or None when no file was read (shown as the model's origin)."""
     warnings: tuple[str, ...] = ()
@@ -93,12 +102,29 @@ def _non_empty_str(value: object) -> str:
     return value
 
 
+def _backend_name(value: object) -> str:
+    if value not in ("llama-cpp", "openai"):
+        raise ValueError('must be "llama-cpp" or "openai"')
+    return str(value)
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("must be a non-empty string")
+    return value.strip()
+
+
 _KEYS: dict[str, Callable[[object], object]] = {
     "model": _non_empty_str,
     "threads": _positive_int,
     "gpu_layers": _layer_count,
     "context_size": _positive_int,
     "max_tokens": _positive_int,
+    "backend": _backend_name,
+    "endpoint": _text,
+    "api_model": _text,
+    "api_key_env": _text,
+    "concurrency": _positive_int,
 }
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from rich.console import Console
 
+from alsate_cli.backends import CONCURRENCY_NOTE, BackendChoice
 from alsate_cli.config import Config
 from alsate_cli.explain.explanation import Explanation
 from alsate_cli.grouping import Group
@@ -20,6 +21,8 @@ from alsate_cli.models.resolve import ModelError, ResolvedModel, resolve_model
 
 if TYPE_CHECKING:
     from rich.progress import Progress
+
+    from alsate_cli.explain.engine import Engine
 
 
 @dataclass(slots=True)
@@ -29,12 +32,15 @@ class ExplainSettings:
     enabled: bool = True
     limit: int | None = None
     threads: int | None = None
+    backend: BackendChoice = field(default_factory=BackendChoice)
 
 
 @dataclass(slots=True)
 class ExplainRun:
     explanations: dict[str, Explanation] = field(default_factory=dict)
     model: ResolvedModel | None = None
+    model_name: str | None = None
+    """What explained: the model file's name, or the remote model's name."""
     model_calls: int = 0
     cache_hits: int = 0
     interrupted: bool = False
@@ -43,8 +49,8 @@ class ExplainRun:
 
 
 def resolve(settings: ExplainSettings, config: Config) -> ResolvedModel | None:
-    """The model to use, or None; raises the resolver's error for a bad explicit path."""
-    if not settings.enabled:
+    """The local model to use, or None (also for a remote backend); raises the resolver's error for a bad path."""
+    if not settings.enabled or settings.backend.remote:
         return None
     return resolve_model(settings.model_path, config)
 
@@ -59,10 +65,9 @@ def explain_groups(
     show_progress: bool,
 ) -> ExplainRun:
     """Explain ``groups`` (already ranked) through cache and model, with a progress bar on ``status``."""
-    from alsate_cli.explain.engine import LlamaEngine
     from alsate_cli.explain.explainer import Explainer
 
-    run = ExplainRun(model=model)
+    run = ExplainRun(model=model, model_name=model.path.name if model else None)
     if not settings.enabled or not groups:
         return run
     from alsate_cli.cache import open_cache
@@ -70,16 +75,27 @@ def explain_groups(
     def warn(message: str) -> None:
         status.print(f"alsate: warning: {message}", markup=False, highlight=False)
 
+    choice = settings.backend
     with open_cache(None, warn=warn) if settings.use_cache else _no_cache() as cache:
-        engine = model_id = None
-        if model is not None:
-            engine = LlamaEngine(
-                model.path,
-                n_threads=settings.threads or config.threads,
-                n_gpu_layers=config.gpu_layers or 0,
-                **({"n_ctx": config.context_size} if config.context_size else {}),
-                **({"max_tokens": config.max_tokens} if config.max_tokens else {}),
-            )
+        engine: Engine | None = None
+        model_id = load_error = None
+        if choice.remote:
+            from alsate_cli.backends import remote_engine
+            from alsate_cli.explain.engine import ModelLoadError
+
+            remote = engine = remote_engine(choice, config)
+            try:
+                with _spinner(status, show_progress, f"Connecting to {remote.endpoint}"):
+                    model_id = remote.model_id  # asks the server only when --api-model was not given
+            except ModelLoadError as error:
+                load_error = str(error)
+            run.model_name = remote.display_name
+        elif model is not None:
+            from alsate_cli.backends import local_engine
+
+            if choice.concurrency > 1:
+                warn(CONCURRENCY_NOTE)
+            engine = local_engine(model.path, choice, config, settings.threads)
             if cache is not None:
                 from alsate_cli.models.identity import model_identity
 
@@ -88,7 +104,9 @@ def explain_groups(
                         model_id = model_identity(model.path, cache)
                 except OSError as error:
                     raise ModelError(f"cannot read the model {model.path}: {error.strerror or error}") from None
-        explainer = Explainer(engine, cache, model_id, max_calls=settings.limit)
+        concurrency = choice.concurrency if choice.remote else 1
+        explainer = Explainer(engine, cache, model_id, max_calls=settings.limit, concurrency=concurrency)
+        explainer.load_error = load_error
         with _progress(status, show_progress and engine is not None) as progress:
             task = progress.add_task("Explaining", total=len(groups))
             run.explanations = explainer.explain(

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from alsate_cli.backends import Backend
 from alsate_cli.priority import PriorityError, PrioritySelection
 from alsate_cli.render import OutputFormat
 
@@ -105,6 +106,38 @@ Threads = Annotated[
         "--threads", "-t", min=1, rich_help_panel=MODEL, help="CPU threads for the model. Default: all cores."
     ),
 ]
+GpuLayers = Annotated[
+    int | None,
+    typer.Option("--gpu-layers", min=-1, metavar="N", rich_help_panel=MODEL,
+                 help="Layers of the in-process model to offload to the GPU (-1: all). Default: all when "
+                 "llama-cpp-python was built with GPU support, else 0."),
+]  # fmt: skip
+BackendName = Annotated[
+    Backend | None,
+    typer.Option("--backend", rich_help_panel=MODEL,
+                 help="llama-cpp: run the GGUF model in-process (default); openai: ask an OpenAI-compatible server "
+                 "(llama-server, vLLM, Ollama) at --endpoint."),
+]  # fmt: skip
+Endpoint = Annotated[
+    str | None,
+    typer.Option("--endpoint", metavar="URL", rich_help_panel=MODEL,
+                 help="The server's OpenAI base URL, e.g. http://gpu-server:8080/v1 (implies --backend openai)."),
+]  # fmt: skip
+ApiModel = Annotated[
+    str | None,
+    typer.Option("--api-model", metavar="NAME", rich_help_panel=MODEL,
+                 help="Model name to request from the server. Default: the one model it lists."),
+]  # fmt: skip
+ApiKeyEnv = Annotated[
+    str | None,
+    typer.Option("--api-key-env", metavar="VAR", rich_help_panel=MODEL,
+                 help="Environment variable holding the server's API key (sent as 'Authorization: Bearer')."),
+]  # fmt: skip
+Concurrency = Annotated[
+    int | None,
+    typer.Option("--concurrency", min=1, metavar="N", rich_help_panel=MODEL,
+                 help="Requests in flight at once to the openai backend (default 1); results keep their order."),
+]  # fmt: skip
 Format = Annotated[
     OutputFormat | None,
     typer.Option("--format", "-f", rich_help_panel=OUTPUT,

@@ -7,6 +7,7 @@ import sys
 import typer
 
 from alsate_cli import options
+from alsate_cli.backends import choose_backend
 from alsate_cli.commands.common import (
     config_or_fail,
     reading_status,
@@ -43,6 +44,12 @@ def analyze(
     no_explain: options.NoExplain = False,
     limit: options.Limit = None,
     threads: options.Threads = None,
+    gpu_layers: options.GpuLayers = None,
+    backend: options.BackendName = None,
+    endpoint: options.Endpoint = None,
+    api_model: options.ApiModel = None,
+    api_key_env: options.ApiKeyEnv = None,
+    concurrency: options.Concurrency = None,
     output_format: options.Format = None,
     quiet: options.Quiet = False,
 ) -> None:
@@ -58,6 +65,8 @@ def analyze(
       alsate analyze --since yesterday -u ssh.service
 
       alsate analyze -i /var/log/syslog -p err --format json
+
+      alsate analyze --backend openai --endpoint http://gpu-server:8080/v1 --concurrency 4
     """
     output_format = output_format or (OutputFormat.TABLE if sys.stdout.isatty() else OutputFormat.JSON)
     status = stderr_console()
@@ -75,7 +84,11 @@ def analyze(
         enabled=not no_explain and output_format is not OutputFormat.ENTRIES,
         limit=limit,
         threads=threads,
-    )
+        backend=choose_backend(
+            config, backend=backend, endpoint=endpoint, api_model=api_model, api_key_env=api_key_env,
+            concurrency=concurrency, gpu_layers=gpu_layers,
+        ),
+    )  # fmt: skip
     resolved = resolve(settings, config)
     on_entry = None
     load_error: str | None = None
@@ -104,7 +117,7 @@ def analyze(
         explainable = [group for group in outcome.groups if group.priority in priority]  # not evidence below it
         run = explain_groups(explainable, settings, config, resolved, status, show_progress=show_progress)
         outcome.explanations = run.explanations
-        outcome.model_name = resolved.path.name if resolved else None
+        outcome.model_name = run.model_name
         outcome.model_calls, outcome.cache_hits = run.model_calls, run.cache_hits
         outcome.explain_interrupted = run.interrupted
         load_error = run.load_error

@@ -8,6 +8,7 @@ says what happened, and the run's exit code does not depend on the model.
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections.abc import Callable
 
 from alsate_cli.explain.cache_key import Cache, CacheKey
@@ -45,17 +46,21 @@ class Explainer:
         model_id: str | None,
         *,
         max_calls: int | None = None,
+        concurrency: int = 1,
     ) -> None:
         """``model_id`` is the model's content hash; without it the cache is not used (answers could not be told
-        apart from another model's). ``max_calls`` caps model calls; cache hits are free and never capped."""
+        apart from another model's). ``max_calls`` caps model calls; cache hits are free and never capped.
+        ``concurrency`` > 1 sends that many requests at once: only for a thread-safe (remote) engine."""
         self.engine = engine
         self.cache = cache
         self.model_id = model_id
         self.max_calls = max_calls
+        self.concurrency = concurrency
         self.model_calls = 0
         self.cache_hits = 0
         self.interrupted = False
         self.load_error: str | None = None
+        self._calls_lock = threading.Lock()
 
     def explain(
         self, groups: list[Group], *, progress: Callable[[int, int], None] | None = None
@@ -67,11 +72,18 @@ class Explainer:
         """
         results: dict[str, Explanation] = {}
         ordered = work_order(groups)
+
+        def finished(group: Group, explanation: Explanation) -> None:
+            results[group.id] = explanation
+            if progress is not None:
+                progress(len(results), len(ordered))
+
         try:
-            for done, group in enumerate(ordered, start=1):
-                results[group.id] = self._explain_one(group)
-                if progress is not None:
-                    progress(done, len(ordered))
+            if self.concurrency > 1 and self.engine is not None:
+                self._explain_concurrently(ordered, finished)
+            else:
+                for group in ordered:
+                    finished(group, self._explain_one(group))
         except KeyboardInterrupt:
             self.interrupted = True
         for group in groups:
@@ -80,6 +92,40 @@ class Explainer:
         return {group.id: results[group.id] for group in groups}
 
     def _explain_one(self, group: Group) -> Explanation:
+        settled = self._settled(group, self.model_calls)
+        if settled is not None:
+            return settled
+        assert self.engine is not None  # _settled answers for a missing engine
+        return self._stored(group, self._ask_model(self.engine, group))
+
+    def _explain_concurrently(self, ordered: list[Group], finished: Callable[[Group, Explanation], None]) -> None:
+        """Answers without the model first (cache, limit), then ``concurrency`` requests at once for the rest.
+
+        Cache writes and progress happen in this thread; only the model requests run on worker threads.
+        """
+        from alsate_cli.explain.concurrent import run_in_order
+
+        engine = self.engine
+        assert engine is not None
+        asking: list[Group] = []
+        for group in ordered:
+            settled = self._settled(group, len(asking))  # each group asking now is one planned call
+            if settled is None:
+                asking.append(group)
+            else:
+                finished(group, settled)
+
+        def ask(group: Group) -> Callable[[], Explanation]:
+            return lambda: self._ask_model(engine, group)
+
+        def store(index: int, explanation: Explanation) -> None:
+            finished(asking[index], self._stored(asking[index], explanation))
+
+        run_in_order([ask(group) for group in asking], self.concurrency, on_result=store)
+
+    def _settled(self, group: Group, calls: int) -> Explanation | None:
+        """The answer that needs no model call (cached, no model, unusable model, limit reached after ``calls``
+        calls), or None when the model must be asked."""
         key = self._key(group)
         if self.cache is not None and key is not None:
             cached = self.cache.get(key)
@@ -90,16 +136,22 @@ class Explainer:
             return Explanation(None, status=Status.NO_MODEL, note=NOTE_NO_MODEL)
         if self.load_error is not None:
             return Explanation(None, status=Status.ERROR, note=self.load_error)
-        if self.max_calls is not None and self.model_calls >= self.max_calls:
+        if self.max_calls is not None and calls >= self.max_calls:
             return Explanation(
                 None, status=Status.SKIPPED, note=f"not explained: limit of {self.max_calls} model calls reached"
             )
-        explanation = self._ask_model(self.engine, group)
+        return None
+
+    def _stored(self, group: Group, explanation: Explanation) -> Explanation:
+        key = self._key(group)
         if self.cache is not None and key is not None and explanation.status not in _NOT_CACHED:
             self.cache.put(key, explanation)
         return explanation
 
     def _ask_model(self, engine: Engine, group: Group) -> Explanation:
+        """One model call; may run on a worker thread (see :meth:`_explain_concurrently`)."""
+        if self.load_error is not None:  # another request found the model unusable meanwhile
+            return Explanation(None, status=Status.ERROR, note=self.load_error)
         try:
             prompt = engine.prompt_format.render(group.representative or f"{group.identifier}: {group.template}")
         except ModelLoadError as exc:
@@ -107,9 +159,13 @@ class Explainer:
             return Explanation(None, status=Status.ERROR, note=self.load_error)
         except Exception as exc:  # a broken chat template: report it on the group, keep going
             return Explanation(None, status=Status.ERROR, note=_note(exc))
-        self.model_calls += 1
+        with self._calls_lock:
+            self.model_calls += 1
         try:
             completion = engine.complete(prompt)
+        except ModelLoadError as exc:  # e.g. a remote server that went away: stop asking it
+            self.load_error = self.load_error or _note(exc)
+            return Explanation(None, status=Status.ERROR, note=_note(exc))
         except Exception as exc:  # one bad group (prompt too long, a llama.cpp error) must not end the run
             return Explanation(None, status=Status.ERROR, note=_note(exc))
         return parse_answer(completion.text, completion.finish_reason)
