@@ -104,3 +104,13 @@ def test_the_readme_example_rule_file_loads(tmp_path: Path) -> None:
     block = readme[readme.index("```toml\n[[rule]]") + len("```toml\n") :]
     (tmp_path / "site.toml").write_text(block[: block.index("```")])
     assert "backup" in RuleSet.load(tmp_path).required_identifiers()
+
+
+def test_fail_on_exits_3_at_or_above_the_level() -> None:
+    stdin = json_lines(brute_force(30))
+    assert run_alsate("analyze", "--format", "json", "--fail-on", "high", stdin=stdin).returncode == 3
+    assert run_alsate("analyze", "--format", "json", "--fail-on", "critical", stdin=stdin).returncode == 0
+    quiet = json_lines([{"MESSAGE": "fan speed low", "PRIORITY": "6", "SYSLOG_IDENTIFIER": "sensors"}])
+    assert run_alsate("analyze", "--format", "json", "--fail-on", "low", stdin=quiet).returncode == 0
+    bad = run_alsate("analyze", "--fail-on", "severe", stdin=stdin)
+    assert bad.returncode == 2 and b"severe" in bad.stderr

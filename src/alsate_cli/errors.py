@@ -7,6 +7,8 @@ EXIT_FAILURE = 1
 """Something outside alsate failed: journalctl, the model file, the cache."""
 EXIT_USAGE = 2
 """Bad arguments or, with --strict, malformed input lines."""
+EXIT_THREAT = 3
+"""``--fail-on LEVEL``: a threat at or above LEVEL was found (for cron jobs and CI)."""
 EXIT_INTERRUPTED = 130
 
 

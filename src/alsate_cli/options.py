@@ -77,6 +77,22 @@ NoThreats = Annotated[
         help="Skip the detection rules: no threat levels, and entries below the priority are never kept as evidence.",
     ),
 ]  # fmt: skip
+THREAT_LEVELS = ("low", "medium", "high", "critical")
+
+
+def _threat_level(value: str | None) -> str | None:
+    if value is None or value in THREAT_LEVELS:
+        return value
+    raise typer.BadParameter(f"{value!r} is not a threat level: use one of {', '.join(THREAT_LEVELS)}")
+
+
+FailOn = Annotated[
+    str | None,
+    typer.Option(
+        "--fail-on", metavar="LEVEL", callback=_threat_level, rich_help_panel=FILTER,
+        help="Exit with code 3 when a threat at or above LEVEL (low, medium, high, critical) is found (cron, CI).",
+    ),
+]  # fmt: skip
 Strict = Annotated[
     bool,
     typer.Option("--strict", rich_help_panel=FILTER, help="Fail (exit 2) when any input line is malformed."),

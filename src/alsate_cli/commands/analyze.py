@@ -15,7 +15,7 @@ from alsate_cli.commands.common import (
     stderr_console,
     stdout_console,
 )
-from alsate_cli.errors import EXIT_INTERRUPTED, UsageError
+from alsate_cli.errors import EXIT_INTERRUPTED, EXIT_THREAT, UsageError
 from alsate_cli.explaining import ExplainSettings, explain_groups, resolve
 from alsate_cli.inputs import InputChoice, open_input
 from alsate_cli.models.resolve import ModelError
@@ -23,6 +23,7 @@ from alsate_cli.outcome import NOT_REQUESTED, Outcome
 from alsate_cli.pipeline import Analysis, analyze_stream
 from alsate_cli.priority import PrioritySelection
 from alsate_cli.render import OutputFormat
+from alsate_cli.rules.levels import Level
 from alsate_cli.sources.journalctl import JournalQuery
 from alsate_cli.threats import new_evaluator, widen_query_for_evidence, written_explanations
 from alsate_cli.timerange import TimeRange, TimeRangeError
@@ -39,6 +40,7 @@ def analyze(
     journal_file: options.JournalFiles = None,
     strict: options.Strict = False,
     no_threats: options.NoThreats = False,
+    fail_on: options.FailOn = None,
     model: options.ModelPath = None,
     no_cache: options.NoCache = False,
     no_explain: options.NoExplain = False,
@@ -128,6 +130,13 @@ def analyze(
         raise typer.Exit(EXIT_INTERRUPTED)
     if load_error:
         raise ModelError(f"the model could not be used: {load_error}")
+    if fail_on is not None and _worst_threat(outcome) >= Level.parse(fail_on):
+        raise typer.Exit(EXIT_THREAT)
+
+
+def _worst_threat(outcome: Outcome) -> Level:
+    summary = outcome.threat_summary()
+    return summary.level if summary is not None else Level.NONE
 
 
 def _time_range(since: str | None, until: str | None) -> TimeRange | None:
