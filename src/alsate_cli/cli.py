@@ -12,7 +12,9 @@ from alsate_cli import __version__
 from alsate_cli.commands.analyze import analyze
 from alsate_cli.commands.models import models_app
 from alsate_cli.commands.pull import pull
+from alsate_cli.commands.report import report
 from alsate_cli.commands.rules import rules_app
+from alsate_cli.commands.watch import watch
 from alsate_cli.errors import EXIT_INTERRUPTED, AlsateError
 
 app = typer.Typer(
@@ -45,6 +47,8 @@ def main_options(
 
 app.command(no_args_is_help=False)(analyze)
 app.command()(pull)
+app.command()(report)
+app.command()(watch)
 app.add_typer(models_app, name="models")
 app.add_typer(rules_app, name="rules")
 

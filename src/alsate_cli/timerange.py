@@ -80,6 +80,13 @@ class TimeRange:
         if self.since_us is not None and self.until_us is not None and self.since_us > self.until_us:
             raise TimeRangeError(f"--since {since!r} is after --until {until!r}")
 
+    @classmethod
+    def from_us(cls, since_us: int | None, until_us: int | None) -> TimeRange:
+        """Bounds already resolved (a report states them in its title and filters by the very same numbers)."""
+        time_range = cls()
+        time_range.since_us, time_range.until_us = since_us, until_us
+        return time_range
+
     @property
     def is_open(self) -> bool:
         return self.since_us is None and self.until_us is None

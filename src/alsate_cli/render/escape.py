@@ -36,3 +36,12 @@ def markdown_code_block(text: str, language: str = "text") -> str:
     longest = max((len(run) for run in _BACKTICK_RUNS.findall(body)), default=0)
     fence = "`" * max(3, longest + 1)
     return f"{fence}{language}\n{body}\n{fence}"
+
+
+def html_text(text: str | None, *, single_line: bool = True) -> str:
+    """Untrusted text safe as HTML element content or a quoted attribute value (``<script>`` shows as typed)."""
+    if not text:
+        return ""
+    import html
+
+    return html.escape(one_line(text) if single_line else strip_controls(text), quote=True)

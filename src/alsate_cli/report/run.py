@@ -1,0 +1,87 @@
+"""The steps a one-shot command runs between its options and its renderer: read the input, then explain.
+
+``analyze`` does the same sequence inline; both commands can call these (``read_input`` and ``explain_outcome``)
+so the reading, skip report, ``--strict`` check and explain stage behave identically everywhere.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable, Iterator
+
+from rich.console import Console
+
+from alsate_cli.commands.common import reading_status, skip_report
+from alsate_cli.config import Config
+from alsate_cli.entry import Entry
+from alsate_cli.errors import UsageError
+from alsate_cli.explaining import ExplainSettings, explain_groups
+from alsate_cli.inputs import InputChoice, open_input
+from alsate_cli.models.resolve import ResolvedModel
+from alsate_cli.outcome import NOT_REQUESTED, Outcome
+from alsate_cli.pipeline import Analysis, EntrySink, analyze_stream, feed
+from alsate_cli.priority import PrioritySelection
+from alsate_cli.sources import read_entries
+from alsate_cli.threats import widen_query_for_evidence, written_explanations
+from alsate_cli.timerange import TimeRange
+
+EntryTransform = Callable[[Iterable[Entry]], Iterator[Entry]]
+"""Rewrites entries between parsing and grouping (``--redact``): grouping, rules and model see only its output."""
+
+
+def read_input(
+    choice: InputChoice,
+    selection: PrioritySelection,
+    analysis: Analysis,
+    status: Console,
+    *,
+    time_range: TimeRange | None,
+    on_entry: EntrySink | None,
+    show_progress: bool,
+    strict: bool = False,
+    transform: EntryTransform | None = None,
+) -> Analysis:
+    """Read the chosen input into ``analysis``; report skipped lines on stderr; fail under --strict."""
+    if choice.uses_journalctl and analysis.threats is not None:
+        widen_query_for_evidence(choice.query, selection, analysis.threats)
+    with open_input(choice) as stream, reading_status(status, analysis.stats, choice.describe(), enabled=show_progress):
+        if transform is None:
+            analyze_stream(stream, selection, time_range=time_range, on_entry=on_entry, analysis=analysis)
+        else:
+            # analyze_stream has no hook between parsing and grouping, so the transformed path feeds itself.
+            keep = selection if analysis.threats is None else None
+            try:
+                entries = transform(read_entries(stream, analysis.stats, keep=keep))
+                feed(entries, analysis, selection, time_range, on_entry)
+            except KeyboardInterrupt:
+                analysis.interrupted = True
+    report = skip_report(analysis.stats)
+    if report:
+        print(report, file=sys.stderr)
+    if strict and analysis.stats.skipped:
+        raise UsageError(f"--strict: {analysis.stats.skipped} malformed input lines (see above)")
+    return analysis
+
+
+def explain_outcome(
+    analysis: Analysis,
+    selection: PrioritySelection,
+    settings: ExplainSettings,
+    config: Config,
+    model: ResolvedModel | None,
+    status: Console,
+    *,
+    show_progress: bool,
+) -> tuple[Outcome, str | None]:
+    """Explain the groups inside the selection (not evidence below it); (outcome, why the model failed to load)."""
+    outcome = Outcome(analysis=analysis, selection=selection)
+    if not settings.enabled:
+        outcome.unexplained_note = NOT_REQUESTED
+    explainable = [group for group in outcome.groups if group.priority in selection]
+    run = explain_groups(explainable, settings, config, model, status, show_progress=show_progress)
+    outcome.explanations = run.explanations
+    outcome.model_name = model.path.name if model else None
+    outcome.model_calls, outcome.cache_hits = run.model_calls, run.cache_hits
+    outcome.explain_interrupted = run.interrupted
+    outcome.knowledge = written_explanations(outcome)
+    return outcome, run.load_error
