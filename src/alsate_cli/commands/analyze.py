@@ -10,22 +10,21 @@ from alsate_cli import options
 from alsate_cli.backends import choose_backend
 from alsate_cli.commands.common import (
     config_or_fail,
-    reading_status,
-    skip_report,
     stderr_console,
     stdout_console,
 )
 from alsate_cli.errors import EXIT_INTERRUPTED, EXIT_THREAT, UsageError
-from alsate_cli.explaining import ExplainSettings, explain_groups, resolve
-from alsate_cli.inputs import InputChoice, open_input
+from alsate_cli.explaining import ExplainSettings, resolve
+from alsate_cli.inputs import InputChoice
 from alsate_cli.models.resolve import ModelError
-from alsate_cli.outcome import NOT_REQUESTED, Outcome
-from alsate_cli.pipeline import Analysis, analyze_stream
+from alsate_cli.oneshot import explain_outcome, read_input
+from alsate_cli.outcome import Outcome
+from alsate_cli.pipeline import Analysis
 from alsate_cli.priority import PrioritySelection
 from alsate_cli.render import OutputFormat
 from alsate_cli.rules.levels import Level
 from alsate_cli.sources.journalctl import JournalQuery
-from alsate_cli.threats import new_evaluator, widen_query_for_evidence, written_explanations
+from alsate_cli.threats import new_evaluator
 from alsate_cli.timerange import TimeRange, TimeRangeError
 
 
@@ -101,29 +100,17 @@ def analyze(
         on_entry = lambda entry, group: out.write(entry_line(entry, group))  # noqa: E731
 
     analysis = Analysis(threats=None if no_threats else new_evaluator())
-    if choice.uses_journalctl and analysis.threats is not None:
-        widen_query_for_evidence(query, priority, analysis.threats)
     show_progress = not quiet and status.is_terminal
-    with open_input(choice) as stream, reading_status(status, analysis.stats, choice.describe(), enabled=show_progress):
-        analyze_stream(stream, priority, time_range=time_range, on_entry=on_entry, analysis=analysis)
-    report = skip_report(analysis.stats)
-    if report:
-        print(report, file=sys.stderr)
-    if strict and analysis.stats.skipped:
-        raise UsageError(f"--strict: {analysis.stats.skipped} malformed input lines (see above)")
-
-    outcome = Outcome(analysis=analysis, selection=priority)
-    if no_explain:
-        outcome.unexplained_note = NOT_REQUESTED
-    if output_format is not OutputFormat.ENTRIES:
-        explainable = [group for group in outcome.groups if group.priority in priority]  # not evidence below it
-        run = explain_groups(explainable, settings, config, resolved, status, show_progress=show_progress)
-        outcome.explanations = run.explanations
-        outcome.model_name = run.model_name
-        outcome.model_calls, outcome.cache_hits = run.model_calls, run.cache_hits
-        outcome.explain_interrupted = run.interrupted
-        load_error = run.load_error
-        outcome.knowledge = written_explanations(outcome)
+    read_input(
+        choice, priority, analysis, status,
+        time_range=time_range, on_entry=on_entry, show_progress=show_progress, strict=strict,
+    )  # fmt: skip
+    if output_format is OutputFormat.ENTRIES:
+        outcome = Outcome(analysis=analysis, selection=priority)
+    else:
+        outcome, load_error = explain_outcome(
+            analysis, priority, settings, config, resolved, status, show_progress=show_progress
+        )
         _render(outcome, output_format)
     sys.stdout.flush()
     if outcome.interrupted:

@@ -14,11 +14,13 @@ from typing import Annotated
 import typer
 
 from alsate_cli import options
+from alsate_cli.backends import choose_backend
 from alsate_cli.commands.common import config_or_fail, stderr_console
 from alsate_cli.errors import EXIT_INTERRUPTED, AlsateError
 from alsate_cli.explaining import ExplainSettings, resolve
 from alsate_cli.inputs import InputChoice
 from alsate_cli.models.resolve import ModelError
+from alsate_cli.oneshot import explain_outcome, read_input
 from alsate_cli.pipeline import Analysis
 from alsate_cli.priority import PrioritySelection
 from alsate_cli.sources.journalctl import JournalQuery
@@ -90,7 +92,6 @@ def report(
     from alsate_cli.redact import Redactor
     from alsate_cli.report.document import Report
     from alsate_cli.report.period import resolve_period
-    from alsate_cli.report.run import explain_outcome, read_input
     from alsate_cli.report.state import load_seen, remember
     from alsate_cli.report.timeline import Timeline
 
@@ -105,7 +106,7 @@ def report(
     choice = InputChoice(path=input_path, query=query)
     settings = ExplainSettings(
         model_path=str(model) if model else None, use_cache=not no_cache, enabled=not no_explain, limit=limit,
-        threads=threads,
+        threads=threads, backend=choose_backend(config),  # backend, endpoint …: from the config file
     )  # fmt: skip
     resolved = resolve(settings, config)  # a bad --model fails before any reading
     show_progress = not quiet and status.is_terminal

@@ -1,7 +1,7 @@
-"""The steps a one-shot command runs between its options and its renderer: read the input, then explain.
+"""The steps a one-shot command (``analyze``, ``report``) runs between its options and its renderer.
 
-``analyze`` does the same sequence inline; both commands can call these (``read_input`` and ``explain_outcome``)
-so the reading, skip report, ``--strict`` check and explain stage behave identically everywhere.
+Both call ``read_input`` and ``explain_outcome``, so reading, the skipped-lines report, ``--strict`` and the explain
+stage behave identically everywhere.
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def explain_outcome(
     explainable = [group for group in outcome.groups if group.priority in selection]
     run = explain_groups(explainable, settings, config, model, status, show_progress=show_progress)
     outcome.explanations = run.explanations
-    outcome.model_name = model.path.name if model else None
+    outcome.model_name = run.model_name
     outcome.model_calls, outcome.cache_hits = run.model_calls, run.cache_hits
     outcome.explain_interrupted = run.interrupted
     outcome.knowledge = written_explanations(outcome)
