@@ -4,11 +4,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Real journal files in tests are made by systemd-journal-remote (Debian package of the same name).
-if [ ! -x /lib/systemd/systemd-journal-remote ] && [ ! -x /usr/lib/systemd/systemd-journal-remote ]; then
+# Real journal files in tests are made by systemd-journal-remote; watch's dashboard is driven in tmux; report's
+# HTML is opened in headless Chromium. All three are Debian packages.
+missing=""
+[ -x /lib/systemd/systemd-journal-remote ] || [ -x /usr/lib/systemd/systemd-journal-remote ] || missing="$missing systemd-journal-remote"
+command -v tmux >/dev/null || missing="$missing tmux"
+command -v chromium >/dev/null || missing="$missing chromium"
+if [ -n "$missing" ]; then
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq systemd-journal-remote
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing
 fi
 
 python3 -m venv .venv
