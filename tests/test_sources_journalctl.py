@@ -23,7 +23,22 @@ def _real_journalctl(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(JOURNALCTL_ENV, raising=False)
 
 
+_preexisting: set[int] = set()
+
+
+@pytest.fixture(autouse=True)
+def _ignore_other_tests_children() -> None:
+    """Children of pytest left by other tests (a server fixture still winding down) are not this test's business."""
+    _preexisting.clear()
+    _preexisting.update(pid for pid, _, _ in _all_children())
+
+
 def _children() -> list[tuple[int, str, str]]:
+    """Child processes started during this test (zombies included) that are still there."""
+    return [child for child in _all_children() if child[0] not in _preexisting]
+
+
+def _all_children() -> list[tuple[int, str, str]]:
     """(pid, command, state) of this process's child processes, zombies included, from /proc."""
     found = []
     for entry in Path("/proc").iterdir():

@@ -98,9 +98,10 @@ def analyze_stream(
     """
     analysis = analysis if analysis is not None else Analysis()
     try:
-        # Without rules, lines outside the selection are dropped before they are even parsed; rules must see them.
-        keep = selection if analysis.threats is None else None
-        entries = read_entries(stream, analysis.stats, reference_time=reference_time, keep=keep)
+        # Lines outside the selection are dropped before they are even parsed; with rules on, only those that no
+        # rule can hit (an exact byte test: the rules must see every entry they could fire on).
+        needed = analysis.threats.might_hit_line if analysis.threats is not None else None
+        entries = read_entries(stream, analysis.stats, reference_time=reference_time, keep=selection, needed=needed)
         feed(entries, analysis, selection, time_range, on_entry)
     except KeyboardInterrupt:
         analysis.interrupted = True

@@ -72,6 +72,11 @@ class RuleSet:
             self._resolved[identifier] = found
         return found
 
+    @property
+    def wildcards(self) -> tuple[Rule, ...]:
+        """The rules for every program (prompt injection, disk full): tried on every entry."""
+        return self._wildcards
+
     def consumers(self, rule_id: str) -> tuple[Correlation, ...]:
         """The correlations that count this rule's hits."""
         return self._consumers.get(rule_id, ())

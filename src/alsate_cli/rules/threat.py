@@ -13,6 +13,7 @@ from alsate_cli.priority import NAMES
 from alsate_cli.rules.correlation import CorrelationTracker
 from alsate_cli.rules.levels import Level, level_of_priority
 from alsate_cli.rules.model import ENTRY_KEYS, Correlation, RuleHit
+from alsate_cli.rules.prefilter import RuleLinePrefilter
 from alsate_cli.rules.ruleset import RuleSet
 
 MAX_MATCH_INPUT = 2048
@@ -138,6 +139,8 @@ class ThreatEvaluator:
         self._groups: dict[str, _GroupHits] = {}
         self._rule_hits: dict[str, int] = {}
         self._last_time_us = 0
+        self.might_hit_line = RuleLinePrefilter(ruleset)
+        """Byte-level test for the reader: False only for a journal JSON line no rule can hit (left unparsed)."""
 
     def observe(self, entry: Entry, group_id: str | None = None) -> list[RuleHit]:
         """Match one entry (any priority); update correlation windows; credit the hits to ``group_id`` if given.

@@ -21,7 +21,7 @@ Decisions worth knowing:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
 from alsate_cli.entry import Entry
@@ -113,6 +113,7 @@ def read_entries(
     reference_time: float | None = None,
     max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
     keep: PrioritySelection | None = None,
+    needed: Callable[[bytes], bool] | None = None,
 ) -> Iterator[Entry]:
     """Yield an Entry for every parseable line of ``stream``; count and skip the rest.
 
@@ -126,9 +127,15 @@ def read_entries(
     a byte search without being parsed at all, which is most lines of a typical journal. (Such a line
     is trusted to be well-formed JSON if it ends with ``}``: a corrupt one is counted as filtered
     rather than skipped.)
+
+    ``needed`` (with ``keep``) is for callers whose threat rules must see entries outside ``keep``: a journal
+    JSON line whose priority is outside ``keep`` is still parsed when ``needed(line)`` is true, and then every
+    parsed entry is yielded, whatever its priority; the caller filters and counts. Only lines the byte test
+    drops are counted filtered here.
     """
     syslog = SyslogParser(reference_time)
     drop = _priority_bytes(keep) if keep is not None else None
+    post_filter = keep is not None and needed is None
     base = stats.read  # one IngestStats may count several streams
     lineno = 0
     try:
@@ -155,6 +162,7 @@ def read_entries(
                                 and len(line) > at + 14
                                 and drop[line[at + 12]]
                                 and line[at + 13] == 34  # the closing quote: a one-digit value
+                                and (needed is None or not needed(line))
                             ):
                                 stats.filtered += 1  # `"PRIORITY":"6"`, a priority outside `keep`
                                 continue
@@ -165,7 +173,7 @@ def read_entries(
                     reason = TRUNCATED_JSON if skip.reason == INVALID_JSON and not complete else skip.reason
                     stats.skip(lineno, reason)
                     continue
-                if keep is not None and entry.priority not in keep:
+                if post_filter and entry.priority not in keep:  # type: ignore[operator]
                     stats.filtered += 1
                     continue
                 stats.read = base + lineno  # set when the caller can look, not per line: exact and cheaper

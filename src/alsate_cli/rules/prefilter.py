@@ -1,0 +1,115 @@
+"""A byte-level test that lets the reader skip parsing journal JSON lines no rule can hit.
+
+With threat rules on, every entry must reach ``ThreatEvaluator.observe`` whatever its priority — but most lines of
+a journal are info-level chatter from programs no rule watches, and parsing them is most of a run's time. A rule
+only fires when one of its ``contains`` literals occurs in the message, so a line outside the priority selection
+whose raw ``MESSAGE`` holds none of the literals its program's rules need can be counted as filtered unparsed.
+
+The test is EXACT in one direction: it answers False only when no rule could hit the parsed entry (a False
+never loses a hit; a True may still end in no hit). That holds because, when the answer is False:
+
+* ``MESSAGE`` and ``SYSLOG_IDENTIFIER`` are plain JSON strings found at a structural position (right after ``{`` or
+  ``,``: an escaped quote inside a string cannot start them), each present once (JSON parsers keep the last
+  duplicate key);
+* the message's raw bytes are ASCII, hold no DEL and no escapes other than ``\\"``, ``\\\\``, ``\\n`` and ``\\t``, so
+  the parsed message is the raw text with those escapes decoded: JSON-escaping a literal gives the exact bytes
+  it must show in the raw value, and ASCII lower-casing of bytes equals ``str.lower`` for case-blind rules.
+  (``\\uXXXX``, ``\\r``, ``\\b``, ``\\f``, ``\\/``, DEL and non-ASCII bytes could decode into, or vanish from between,
+  a literal's characters — control stripping removes them — so any of them makes the answer True);
+* the identifier is plain ASCII text, so the rules the evaluator would try for it are known.
+
+Anything unusual (a missing or null message, a byte-array field, a repeated key) answers True: the line is
+parsed and the rules decide, as without this test.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable
+
+from alsate_cli.rules.model import Rule
+from alsate_cli.rules.ruleset import RuleSet
+
+_MESSAGE_KEY = b'"MESSAGE":"'
+_IDENTIFIER_KEY = b'"SYSLOG_IDENTIFIER":"'
+_STRUCTURAL = frozenset(b"{,")
+_IDENTIFIER_MEMO_SIZE = 4096
+"""Distinct identifiers are few, but log text can invent them; the memo is emptied when full."""
+
+LiteralSearch = Callable[[bytes], object]
+"""``search(lowered_raw_value)``: not None when one of the rules' literals may occur in the message."""
+
+
+def _escaped(literal: str) -> bytes:
+    """The bytes a JSON string holds for ``literal`` (journalctl and orjson escape ``"`` and ``\\`` this way)."""
+    return json.dumps(literal, ensure_ascii=False)[1:-1].encode()
+
+
+def _literal_search(rules: Iterable[Rule]) -> LiteralSearch:
+    """One regex over the lower-cased raw value for every literal of ``rules``, lower-cased too.
+
+    A case-sensitive literal that occurs also occurs lower-cased in the lower-cased text, so one search covers
+    both kinds of rule (a case-only difference is a harmless extra parse). One alternation measured 2-3× faster
+    than a substring test per literal (about 25 of them for the rules that apply to every program).
+    """
+    literals = sorted({_escaped(literal).lower() for rule in rules for literal in rule.contains})
+    return re.compile(b"|".join(re.escape(literal) for literal in literals)).search
+
+
+def _string_value(line: bytes, key: bytes) -> bytes | None:
+    """The raw bytes of ``key``'s string value, or None when it is absent, repeated, not a string or unusual."""
+    at = line.find(key)
+    if at <= 0 or line[at - 1] not in _STRUCTURAL:
+        return None
+    start = at + len(key)
+    end = line.find(b'"', start)
+    while end > 0 and line[end - 1] == 92:  # a backslash before the quote: escaped unless the backslash is
+        backslashes = len(line[start:end]) - len(line[start:end].rstrip(b"\\"))
+        if backslashes % 2 == 0:
+            break
+        end = line.find(b'"', end + 1)
+    if end < 0 or line.find(key, end) >= 0:
+        return None
+    return line[start:end]
+
+
+def _plainly_escaped(value: bytes) -> bool:
+    """True when the raw value decodes to exactly its own bytes save for ``\\"``, ``\\\\``, ``\\n`` and ``\\t``."""
+    if not value.isascii() or b"\x7f" in value:
+        return False
+    if b"\\" not in value:
+        return True
+    rest = value.replace(b"\\\\", b"").replace(b'\\"', b"").replace(b"\\n", b"").replace(b"\\t", b"")
+    return b"\\" not in rest
+
+
+class RuleLinePrefilter:
+    """``prefilter(line)``: could any rule hit this journal JSON line? False only when provably none can."""
+
+    __slots__ = ("_anywhere", "_by_identifier", "_ruleset")
+
+    def __init__(self, ruleset: RuleSet) -> None:
+        self._ruleset = ruleset
+        self._anywhere = _literal_search(ruleset.wildcards)
+        self._by_identifier: dict[bytes, LiteralSearch] = {}
+
+    def _search_for(self, raw: bytes) -> LiteralSearch:
+        """The literal search for the rules the evaluator tries on one program's entries (memoised)."""
+        search = self._by_identifier.get(raw)
+        if search is None:
+            rules = self._ruleset.candidates(raw.decode("ascii"))
+            search = self._anywhere if rules == self._ruleset.wildcards else _literal_search(rules)
+            if len(self._by_identifier) >= _IDENTIFIER_MEMO_SIZE:
+                self._by_identifier.clear()
+            self._by_identifier[raw] = search
+        return search
+
+    def __call__(self, line: bytes) -> bool:
+        message = _string_value(line, _MESSAGE_KEY)
+        if message is None or not _plainly_escaped(message):
+            return True
+        identifier = _string_value(line, _IDENTIFIER_KEY)
+        if not identifier or not identifier.isascii() or b"\\" in identifier or b"\x7f" in identifier:
+            return True  # empty (journald falls back to _COMM), escaped or odd: let the parser and the rules decide
+        return self._search_for(identifier)(message.lower()) is not None
