@@ -114,3 +114,16 @@ def test_fail_on_exits_3_at_or_above_the_level() -> None:
     assert run_alsate("analyze", "--format", "json", "--fail-on", "low", stdin=quiet).returncode == 0
     bad = run_alsate("analyze", "--fail-on", "severe", stdin=stdin)
     assert bad.returncode == 2 and b"severe" in bad.stderr
+
+
+def test_entries_carry_the_rules_that_fired_and_the_source_address() -> None:
+    stdin = json_lines([*brute_force(12), {"MESSAGE": "disk error on sdb", "PRIORITY": "3",
+                                           "SYSLOG_IDENTIFIER": "app"}])  # fmt: skip
+    result = run_alsate("analyze", "--format", "entries", stdin=stdin)
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(records) == 13
+    first, tenth, plain = records[0], records[9], records[-1]
+    assert first["source"] == ATTACKER and "ssh.failed_password" in first["rules"]
+    assert "ssh.brute_force" not in first["rules"] and "ssh.brute_force" in tenth["rules"], "fires at the 10th try"
+    assert plain["rules"] == [] and plain["source"] is None

@@ -7,7 +7,7 @@ groups, not lines. ``analyze`` runs it once over a finite source, ``report`` ove
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -19,10 +19,11 @@ from alsate_cli.sources.stats import IngestStats
 from alsate_cli.timerange import TimeRange
 
 if TYPE_CHECKING:
-    from alsate_cli.rules import ThreatEvaluator
+    from alsate_cli.rules import RuleHit, ThreatEvaluator
 
-EntrySink = Callable[[Entry, Group], None]
-"""Called for every kept entry with its group (``--format entries`` streams through this)."""
+EntrySink = Callable[[Entry, Group, "Sequence[RuleHit]"], None]
+"""Called for every kept entry with its group and the rule hits on it (``--format entries`` streams through this)."""
+_NO_HITS: tuple[RuleHit, ...] = ()
 
 
 @dataclass(slots=True)
@@ -80,7 +81,7 @@ def feed(
         if hits:
             threats.assign(group.id, hits)  # type: ignore[union-attr]
         if on_entry is not None:
-            on_entry(entry, group)
+            on_entry(entry, group, hits or _NO_HITS)
 
 
 def analyze_stream(

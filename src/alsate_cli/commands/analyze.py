@@ -97,7 +97,7 @@ def analyze(
         from alsate_cli.render.json_out import entry_line
 
         out = sys.stdout.buffer
-        on_entry = lambda entry, group: out.write(entry_line(entry, group))  # noqa: E731
+        on_entry = lambda entry, group, hits: out.write(entry_line(entry, group, hits))  # noqa: E731
 
     analysis = Analysis(threats=None if no_threats else new_evaluator())
     show_progress = not quiet and status.is_terminal

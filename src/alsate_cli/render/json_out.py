@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, TextIO
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, TextIO
 
 import orjson
 
@@ -13,6 +14,9 @@ from alsate_cli.outcome import Outcome
 from alsate_cli.priority import name as priority_name
 from alsate_cli.render.values import iso_time
 from alsate_cli.textsafe import strip_controls
+
+if TYPE_CHECKING:
+    from alsate_cli.rules import RuleHit
 
 SCHEMA_VERSION = 1
 
@@ -89,8 +93,12 @@ def write_document(outcome: Outcome, out: TextIO) -> None:
     out.write("\n")
 
 
-def entry_line(entry: Entry, group: Group) -> bytes:
-    """One JSON Lines record for a kept entry (``--format entries``), newline included."""
+def entry_line(entry: Entry, group: Group, hits: Sequence[RuleHit] = ()) -> bytes:
+    """One JSON Lines record for a kept entry (``--format entries``), newline included.
+
+    ``rules`` are the ids of the rules and correlations that fired on this entry; ``source`` the address a rule
+    extracted (``src`` capture), so a firewall or fail2ban script can act on it.
+    """
     record = {
         "line": entry.line,
         "group": group.id,
@@ -102,5 +110,7 @@ def entry_line(entry: Entry, group: Group) -> bytes:
         "unit": entry.unit,
         "pid": entry.pid,
         "message": strip_controls(entry.message),
+        "rules": [hit.rule_id for hit in hits],
+        "source": next((hit.fields["src"] for hit in hits if hit.fields.get("src")), None),
     }
     return orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)

@@ -51,7 +51,7 @@ class Timeline:
     _hour_start: int = -1
     _hour_end: int = -1
 
-    def __call__(self, entry: Entry, group: Group) -> None:
+    def __call__(self, entry: Entry, group: Group, hits: object = ()) -> None:
         self.add(entry)
 
     def add(self, entry: Entry) -> None:

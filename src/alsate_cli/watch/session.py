@@ -128,7 +128,7 @@ class Watch:
         assert self.output is not None
         self.output.notice(text, restart_event(reason, restarts, delay_s))
 
-    def _on_entry(self, entry: Entry, group: Group) -> None:
+    def _on_entry(self, entry: Entry, group: Group, hits: object = ()) -> None:
         """Called by ``pipeline.feed`` for each kept entry, with the state lock held."""
         state = self.state
         if not state.record(entry, group):
