@@ -265,3 +265,16 @@ def test_html_renders_in_headless_chromium(journal_file: Path, tmp_path: Path) -
     data = png.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and int.from_bytes(data[16:20], "big") == 1200
     assert len(data) > 20_000, "a page with text, a chart and issues compresses to far more than a blank one"
+
+
+def test_a_long_open_period_draws_only_the_days_that_hold_entries() -> None:
+    from alsate_cli.entry import Entry
+    from alsate_cli.report.timeline import Timeline
+
+    timeline = Timeline()
+    day = 1_795_161_600  # 2026-11-20 08:00 UTC
+    for offset in (0, 86_400 * 3):
+        timeline.add(Entry(line=1, message="disk error", priority=3, time_us=(day + offset) * 1_000_000))
+    unit, buckets = timeline.buckets(day - 86_400 * 2000, day + 86_400 * 30)  # "--since" five years back
+    assert unit == "day" and 4 <= len(buckets) <= 5
+    assert sum(bucket.total for bucket in buckets) == 2

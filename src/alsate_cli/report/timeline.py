@@ -16,6 +16,9 @@ from alsate_cli.grouping import Group
 HOUR_S = 3600
 MAX_HOURLY_BARS = 48
 """Longer periods are drawn per day: a chart of 200 thin bars helps nobody."""
+MAX_DAILY_BARS = 62
+"""Past this many days, only the span that holds entries is drawn."""
+DAY_S = 86_400
 MAX_LABELS = 1000
 """Distinct hosts/units counted; more only under hostile input, and the top few are all a report shows."""
 BANDS: tuple[tuple[str, range], ...] = (
@@ -77,6 +80,9 @@ class Timeline:
             start_s = min(self.hours, default=end_s)
         first = local_hour_start(start_s)
         last = max(local_hour_start(max(end_s - 1, start_s)), max(self.hours, default=first))
+        if self.hours and (last - first) // DAY_S > MAX_DAILY_BARS:
+            # A long open period ("--since 2020-01-01"): draw where the entries are, not years of empty days.
+            first, last = max(first, min(self.hours)), min(last, max(self.hours))
         unit = "hour" if (last - first) // HOUR_S < MAX_HOURLY_BARS else "day"
         starts: list[int] = []
         moment = first if unit == "hour" else local_day_start(first)
