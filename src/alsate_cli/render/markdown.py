@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TextIO
 
+from alsate_cli.explain.explanation import Explanation
+from alsate_cli.grouping import Group
 from alsate_cli.outcome import Outcome
 from alsate_cli.render.escape import markdown_code_block, markdown_inline
 from alsate_cli.render.values import explanation_headline, iso_time, level_label, origin_label, threat_reasons
@@ -36,7 +38,6 @@ def render_markdown(outcome: Outcome, out: TextIO) -> None:
             )
         lines.append("")
     for number, group in enumerate(outcome.groups, start=1):
-        explanation = outcome.explanation(group)
         lines += [
             f"## {number}. {level_label(group)} ×{group.count}: {markdown_inline(origin_label(group))}",
             "",
@@ -47,13 +48,28 @@ def render_markdown(outcome: Outcome, out: TextIO) -> None:
             f"- Group id: `{group.id}`",
             "",
         ]
-        headline = explanation_headline(explanation)
-        cause = markdown_inline(explanation.cause) if headline is None else f"*{markdown_inline(headline)}*"
-        lines += [f"**Cause**: {cause}", ""]
-        if explanation.remediation:
-            lines += ["**Remediation**:", ""]
-            lines += [f"{step}. {markdown_inline(text)}" for step, text in enumerate(explanation.remediation, 1)]
-            lines.append("")
-        if group.examples:
-            lines += ["Examples:", "", markdown_code_block("\n".join(group.examples)), ""]
+        lines += issue_body_lines(outcome, group)
     out.write("\n".join(lines))
+
+
+def explanation_lines(explanation: Explanation, title: str = "Cause") -> list[str]:
+    """**Cause** and numbered **Remediation**, escaped: the same blocks in every Markdown document."""
+    headline = explanation_headline(explanation)
+    cause = markdown_inline(explanation.cause) if headline is None else f"*{markdown_inline(headline)}*"
+    lines = [f"**{title}:** {cause}", ""]
+    if explanation.remediation:
+        lines += ["**Remediation:**", ""]
+        lines += [f"{step}. {markdown_inline(text)}" for step, text in enumerate(explanation.remediation, 1)]
+        lines.append("")
+    return lines
+
+
+def issue_body_lines(outcome: Outcome, group: Group) -> list[str]:
+    """An issue's explanation, the written guidance beside a model's answer, and up to 3 examples."""
+    lines = explanation_lines(outcome.explanation(group))
+    written = outcome.extra_knowledge(group)
+    if written is not None:
+        lines += explanation_lines(written, title="Written guidance")
+    if group.examples:
+        lines += ["Examples:", "", markdown_code_block("\n".join(group.examples)), ""]
+    return lines

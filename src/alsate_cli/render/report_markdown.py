@@ -10,7 +10,8 @@ from typing import TextIO
 
 from alsate_cli import __version__
 from alsate_cli.render.escape import markdown_code_block, markdown_inline
-from alsate_cli.render.values import explanation_headline, level_label, local_time, origin_label, threat_reasons
+from alsate_cli.render.markdown import issue_body_lines
+from alsate_cli.render.values import level_label, local_time, origin_label, threat_reasons
 from alsate_cli.report.document import Report, band_names
 from alsate_cli.report.timeline import bucket_label
 
@@ -97,7 +98,6 @@ def _issues(report: Report) -> list[str]:
     lines = ["## Issues", ""]
     for number, group in enumerate(report.groups, start=1):
         threat = outcome.threat(group)
-        explanation = outcome.explanation(group)
         new = f" {NEW_MARK}" if report.is_new(group) else ""
         lines += [
             f"### {number}. {threat.level.label} · {level_label(group)} ×{group.count}: "
@@ -112,15 +112,7 @@ def _issues(report: Report) -> list[str]:
         if group.hosts:
             lines.append(f"- **Hosts:** {markdown_inline(', '.join(sorted(group.hosts)))}")
         lines.append("")
-        headline = explanation_headline(explanation)
-        cause = markdown_inline(explanation.cause) if headline is None else f"*{markdown_inline(headline)}*"
-        lines += [f"**Cause:** {cause}", ""]
-        if explanation.remediation:
-            lines += ["**Remediation:**", ""]
-            lines += [f"{step}. {markdown_inline(text)}" for step, text in enumerate(explanation.remediation, 1)]
-            lines.append("")
-        if group.examples:
-            lines += ["Examples:", "", markdown_code_block("\n".join(group.examples)), ""]
+        lines += issue_body_lines(outcome, group)
         lines += ["Show these entries:", "", markdown_code_block(report.journalctl_command(group), "sh"), ""]
     return lines
 

@@ -92,7 +92,10 @@ def wide_table(outcome: Outcome) -> Table:
     return table
 
 
-def issue_block(group: Group, explanation: Explanation, threat: Threat) -> RenderableType:
+def issue_block(
+    group: Group, explanation: Explanation, threat: Threat, written: Explanation | None = None
+) -> RenderableType:
+    """Narrow layout: one block per issue; ``written`` is the knowledge base's text shown beside a model answer."""
     header = Text.assemble(
         threat_text(threat, with_reasons=False), " ", level_text(group), " ", (f"×{group.count}", "bold"), "  "
     )
@@ -106,6 +109,10 @@ def issue_block(group: Group, explanation: Explanation, threat: Threat) -> Rende
     if explanation.remediation:
         parts.append(Padding(Text("Remediation:", style="bold"), (0, 0, 0, 2), expand=False))
         parts.append(Padding(steps_text(explanation), (0, 0, 0, 4), expand=False))
+    if written is not None:
+        guidance = Text.assemble(("Written guidance: ", "bold"), cause_text(written))
+        parts.append(Padding(guidance, (0, 0, 0, 2), expand=False))
+        parts.append(Padding(steps_text(written), (0, 0, 0, 4), expand=False))
     return RenderGroup(*parts)
 
 
@@ -151,7 +158,8 @@ def render_table(outcome: Outcome, console: Console) -> None:
         for index, group in enumerate(outcome.groups):
             if index:
                 console.print(Rule(style="dim"))
-            console.print(issue_block(group, outcome.explanation(group), outcome.threat(group)))
+            explanation, written = outcome.explanation(group), outcome.extra_knowledge(group)
+            console.print(issue_block(group, explanation, outcome.threat(group), written))
     footer = threat_footer(outcome)
     if footer is not None and outcome.groups:
         console.print(footer)
