@@ -36,7 +36,10 @@ def _feed(state: WatchState, *messages: str) -> None:
         Entry(line=index, message=message, priority=3, identifier="app") for index, message in enumerate(messages)
     ]
     feed(
-        state.locked_entries(entries), state.analysis, WARNING, on_entry=lambda entry, group: state.record(entry, group)
+        state.locked_entries(entries),
+        state.analysis,
+        WARNING,
+        on_entry=lambda entry, group, _hits: state.record(entry, group),
     )
 
 
