@@ -11,12 +11,15 @@ plain substring test so most lines skip most regexes; (2) shape rules on each wo
 ``:`` or ``.`` — one alternation where, at a position, the first listed alternative wins (times before numbers,
 addresses before host names), with a bounded memo per word; (3) a few contexts that are easiest to see once
 addresses are masked (the reverse-DNS name in ``<IP> (name)``, ``su``'s ``(to root) alice``).
+
+Messages of one issue rarely repeat exactly (pids, ports, addresses), so before the passes a memo keyed on the
+message's *digit shape* (see ``_template_by_class``) answers most lines with one dictionary lookup; it is exact,
+and ``benchmarks/template_equivalence.py`` compares every template with the frozen pre-memo implementation.
 """
 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from alsate_cli.textsafe import strip_controls
 
@@ -25,11 +28,12 @@ MAX_TEMPLATE_INPUT = 512
 and memory for hostile giant lines; real warnings differ well before that."""
 
 _CACHE_SIZE = 8192
-"""Messages repeat a lot (cron, retries, brute force); a bounded LRU skips the regex for repeats."""
+"""Messages repeat a lot (cron, retries, brute force); a bounded memo (emptied when full) answers repeats first."""
 _WORD_CACHE_SIZE = 16384
 """Words repeat even more (addresses, device names, "ssh2"); emptied when full, so it stays bounded."""
 _WORD_CACHE_MAX_LEN = 64
 _word_cache: dict[str, str] = {}
+_exact_memo: dict[str, str] = {}
 
 _HEX = "[0-9a-fA-F]"
 _CLOCK = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?"
@@ -114,6 +118,7 @@ _CONTEXT_PASS: tuple[tuple[tuple[str, ...], re.Pattern[str], str], ...] = (
         "<DEV>",
     ),
 )
+_ANY_CONTEXT_TRIGGER = re.compile("|".join(re.escape(t) for triggers, _, _ in _CONTEXT_PASS for t in triggers)).search
 _HAS_DATE = re.compile(rf"{_MONTH} \d").search
 _DATE = re.compile(rf"(?:{_WEEKDAY} )?{_MONTH} {_DATE_REST}")
 
@@ -156,9 +161,42 @@ _SHAPE_RULES: tuple[tuple[str, str], ...] = (
     ("num", r"(?<![A-Za-z0-9])\d+(?:\.\d+)*"),  # digits inside a word (EXT4, ssh2, e820) are part of its name
 )
 
-_SHAPE = re.compile("|".join(f"(?P<{kind}>{pattern})" for kind, pattern in _SHAPE_RULES))
 _SHAPE_PLACEHOLDER = {kind: f"<{kind.upper()}>" for kind, _ in _SHAPE_RULES}
 _NEEDS_SHAPE = re.compile(r"[\d/:.]").search
+
+# What a shape rule needs somewhere in a word to match at all: every alternative of the rule needs one of these
+# characters ("digit" is any character that \d matches, Unicode digits included). A word is scanned with only
+# the rules it could match, in their order: dropping a rule that matches nowhere changes no match, and the full
+# alternation tries every rule at every position (~1 µs per character).
+_SHAPE_NEEDS: dict[str, tuple[str, ...]] = {
+    "fingerprint": (":",),  # SHA256:… MD5:…
+    "url": (":",),  # ://
+    "time": ("/", "-", ":"),
+    "uuid": ("-",),
+    "mac": (":", "-"),
+    "ip": (":", "."),
+    "pci": (":",),
+    "host": (".",),
+    "hex": ("digit", ":"),  # HID ids (abcd:ef01:…) can be all letters
+    "path": ("/",),
+    "size": ("digit",),
+    "duration": ("digit",),
+    "num": ("digit",),
+}
+_HAS_DIGIT = re.compile(r"\d").search
+_shape_by_features: dict[tuple[bool, ...], re.Pattern[str]] = {}
+
+
+def _shape_for(word: str) -> re.Pattern[str]:
+    """The shape alternation restricted to the rules that could match somewhere in ``word``."""
+    features = (_HAS_DIGIT(word) is not None, ":" in word, "/" in word, "-" in word, "." in word)
+    pattern = _shape_by_features.get(features)
+    if pattern is None:  # at most 32 patterns
+        present = {name for name, has in zip(("digit", ":", "/", "-", "."), features, strict=True) if has}
+        kinds = [(kind, rule) for kind, rule in _SHAPE_RULES if present.intersection(_SHAPE_NEEDS[kind])]
+        pattern = re.compile("|".join(f"(?P<{kind}>{rule})" for kind, rule in kinds) or "(?!)")
+        _shape_by_features[features] = pattern
+    return pattern
 
 
 def _shape_placeholder(match: re.Match[str]) -> str:
@@ -180,18 +218,27 @@ _WRAP_LEFT = "[({<#*'\""
 _WRAP_RIGHT = "])}>,;:.!?'\""
 _IS_IPV4 = re.compile(_IPV4).fullmatch
 _IS_KEY = re.compile(r"[A-Za-z_][A-Za-z_.-]*").fullmatch
+_LOWER_HEX = "0123456789abcdef"
 
 
 def _mask_word(word: str) -> str:
     """Shape-mask one word, memoised. Bare or bracketed numbers and IPv4 addresses (most of the distinct words in
-    a log: pids, ports, attackers) take a fast path and stay out of the memo, as do ``KEY=value`` words, whose value
-    is masked on its own (kernel firewall and audit lines)."""
+    a log: pids, ports, attackers) take a fast path and stay out of the memo, as do ``KEY=value`` words whose value
+    starts with a digit; the value is masked on its own (kernel firewall and audit lines)."""
     masked = _word_cache.get(word)
     if masked is not None:
         return masked
     equals = word.find("=")
     if equals > 0 and _IS_KEY(word, 0, equals) is not None:
-        return word[: equals + 1] + _mask_word(word[equals + 1 :])
+        value = word[equals + 1 :]
+        if value.isdecimal():
+            return word[: equals + 1] + "<NUM>"
+        masked = word[: equals + 1] + _mask_word(value)
+        if len(word) <= _WORD_CACHE_MAX_LEN and not value[:1].isdigit():  # IN=eth0, PROTO=TCP: not SRC=<IP>
+            if len(_word_cache) >= _WORD_CACHE_SIZE:
+                _word_cache.clear()
+            _word_cache[word] = masked
+        return masked
     core = word.lstrip(_WRAP_LEFT)
     start = len(word) - len(core)
     core = core.rstrip(_WRAP_RIGHT)
@@ -199,7 +246,10 @@ def _mask_word(word: str) -> str:
         return f"{word[:start]}<NUM>{word[start + len(core) :]}"
     if _IS_IPV4(core) is not None:
         return f"{word[:start]}<IP>{word[start + len(core) :]}"
-    masked = _SHAPE.sub(_shape_placeholder, word) if _NEEDS_SHAPE(word) else word
+    if len(word) >= 7 and not word.strip(_LOWER_HEX) and not word.isalpha():
+        masked = "<HEX>"  # what the shape rules give a bare lowercase hex run with a letter and a digit (an address)
+    else:
+        masked = _shape_for(word).sub(_shape_placeholder, word) if _NEEDS_SHAPE(word) else word
     if len(word) <= _WORD_CACHE_MAX_LEN:
         if len(_word_cache) >= _WORD_CACHE_SIZE:
             _word_cache.clear()
@@ -217,13 +267,94 @@ def _first_line(message: str) -> str:
     return ""
 
 
+def _normalise(text: str) -> str:
+    """The line the template is made from: first non-blank line, control-free, single-spaced, bounded."""
+    return " ".join(_first_line(strip_controls(text)).split())[:MAX_TEMPLATE_INPUT]
+
+
+# Memo by digit shape. Messages of one issue differ mostly in their numbers (pids, ports, addresses, sizes), so
+# the exact-message memo misses; this one is keyed on the message with each ASCII digit made 1, and the digits
+# that some rule reads by value kept as they are: runs right after a letter or "_" (ssh2, dhcp4, the literal
+# SHA256/MD5), a digit before x/X ("0x"), before 7 hex characters (zero-padded hex) or after "hh:hh." (pci's
+# function digit is [0-7]). Where those digits sit depends on the key alone. Why that is exact: on printable
+# text every other pattern and string test here treats all digits alike and no pass joins characters that were
+# apart, so messages with one key are masked along the same spans, and their templates can differ only where a
+# digit of the message survives into the template. That is checked once per key: the template of a sibling
+# message with every other digit changed must be the same, else the key is not shared. The check runs at a key's
+# second sighting, so one-off messages (a MAC, a hex address) pay nothing for it.
+_DIGITS_AS_ONE = bytes.maketrans(b"0123456789", b"1111111111")
+_SIBLING_DIGITS = str.maketrans("0123456789", "1234567890")
+_READ_BY_VALUE = re.compile(
+    r"(?<=[A-Za-z_])[0-9]+|[0-9](?=[xX])|[0-9](?=[0-9a-fA-F]{7})|(?<=[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.)[0-9]"
+)
+_MEMO_SIZE = 16384
+_KEPT_VARIANTS = 256
+_UNKNOWN = object()
+
+_Verdict = str | tuple[str, str] | None
+"""The shared template, None (not shared), or (first message, its template) awaiting the check."""
+
+
+class _ByKept(dict[tuple[str, ...], _Verdict]):
+    """Verdicts of one reduced key by the values of its kept digit runs, whose places the key fixes."""
+
+    __slots__ = ("spans",)
+
+    def __init__(self, spans: tuple[tuple[int, int], ...]) -> None:
+        super().__init__()
+        self.spans = spans
+
+
+_class_memo: dict[bytes, tuple[str, str] | _ByKept] = {}
+
+
+def _template_by_class(message: str) -> str:
+    """The template of a printable ASCII message, shared with the messages that differ from it in numbers only."""
+    reduced = message.encode().translate(_DIGITS_AS_ONE)
+    entry = _class_memo.get(reduced)
+    if entry is None:  # first sighting: no check yet
+        template = _mask(message)
+        if len(_class_memo) >= _MEMO_SIZE:
+            _class_memo.clear()
+        _class_memo[reduced] = (message, template)
+        return template
+    if entry.__class__ is tuple:
+        first, template = entry  # type: ignore[misc]
+        entry = _class_memo[reduced] = _ByKept(tuple(match.span() for match in _READ_BY_VALUE.finditer(first)))
+        entry[tuple(first[start:end] for start, end in entry.spans)] = (first, template)
+    spans = entry.spans  # type: ignore[union-attr]
+    kept = tuple(message[start:end] for start, end in spans) if spans else ()
+    verdict = entry.get(kept, _UNKNOWN)  # type: ignore[union-attr]
+    if verdict.__class__ is str:
+        return verdict  # type: ignore[return-value]
+    if verdict is None:
+        return _mask(message)
+    if verdict is _UNKNOWN:
+        template = _mask(message)
+        if len(entry) >= _KEPT_VARIANTS:  # type: ignore[arg-type]
+            entry.clear()  # type: ignore[union-attr]
+        entry[kept] = (message, template)  # type: ignore[index]
+        return template
+    first, template = verdict  # type: ignore[misc]
+    sibling = first.translate(_SIBLING_DIGITS)
+    for start, end in spans:  # kept runs stay as they are
+        sibling = sibling[:start] + first[start:end] + sibling[end:]
+    shared = _mask(sibling) == template
+    entry[kept] = template if shared else None  # type: ignore[index]
+    return template if shared else _mask(message)
+
+
 def _mask(text: str) -> str:
-    line = " ".join(_first_line(strip_controls(text)).split())[:MAX_TEMPLATE_INPUT]
-    for triggers, pattern, replacement in _CONTEXT_PASS:
-        for trigger in triggers:
-            if trigger in line:
-                line = pattern.sub(replacement, line)
-                break
+    return _mask_line(_normalise(text))
+
+
+def _mask_line(line: str) -> str:
+    if _ANY_CONTEXT_TRIGGER(line) is not None:  # one scan instead of ~25 substring tests; most lines have none
+        for triggers, pattern, replacement in _CONTEXT_PASS:
+            for trigger in triggers:
+                if trigger in line:
+                    line = pattern.sub(replacement, line)
+                    break
     if _HAS_DATE(line):
         line = _DATE.sub("<TIME>", line)
     words = line.split(" ")
@@ -243,21 +374,26 @@ def _mask(text: str) -> str:
     return template
 
 
-_cached_mask = lru_cache(maxsize=_CACHE_SIZE)(_mask)
-
-
 def template_of(message: str) -> str:
     """The message with its variable parts replaced by typed placeholders (``<NUM>``, ``<IP>``, ``<USER>`` …).
 
     Only the first non-blank line counts, whitespace runs collapse to one space and control characters go, so
     the template is a safe single line. Short messages are memoised; long ones are not, to keep the cache small.
     """
-    if len(message) <= MAX_TEMPLATE_INPUT:
-        return _cached_mask(message)
-    return _mask(message)
+    if len(message) > MAX_TEMPLATE_INPUT:
+        return _mask(message)
+    template = _exact_memo.get(message)
+    if template is None:
+        # printable ASCII messages that differ only in their numbers share one memo entry
+        template = _template_by_class(message) if message.isascii() and message.isprintable() else _mask(message)
+        if len(_exact_memo) >= _CACHE_SIZE:
+            _exact_memo.clear()
+        _exact_memo[message] = template
+    return template
 
 
 def clear_template_cache() -> None:
     """Forget memoised templates and words (benchmarks measure cold runs)."""
-    _cached_mask.cache_clear()
+    _exact_memo.clear()
     _word_cache.clear()
+    _class_memo.clear()
