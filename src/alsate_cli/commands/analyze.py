@@ -22,7 +22,6 @@ from alsate_cli.outcome import Outcome
 from alsate_cli.pipeline import Analysis
 from alsate_cli.priority import PrioritySelection
 from alsate_cli.render import OutputFormat
-from alsate_cli.rules.levels import Level
 from alsate_cli.sources.journalctl import JournalQuery
 from alsate_cli.threats import new_evaluator
 from alsate_cli.timerange import TimeRange, TimeRangeError
@@ -117,13 +116,15 @@ def analyze(
         raise typer.Exit(EXIT_INTERRUPTED)
     if load_error:
         raise ModelError(f"the model could not be used: {load_error}")
-    if fail_on is not None and _worst_threat(outcome) >= Level.parse(fail_on):
+    if fail_on is not None and _threat_at_or_above(outcome, fail_on):
         raise typer.Exit(EXIT_THREAT)
 
 
-def _worst_threat(outcome: Outcome) -> Level:
+def _threat_at_or_above(outcome: Outcome, level: str) -> bool:
+    from alsate_cli.rules.levels import Level  # the rules package is only loaded when threats are evaluated
+
     summary = outcome.threat_summary()
-    return summary.level if summary is not None else Level.NONE
+    return summary is not None and summary.level >= Level.parse(level)
 
 
 def _time_range(since: str | None, until: str | None) -> TimeRange | None:
