@@ -71,11 +71,9 @@ def analyze(
     output_format = output_format or (OutputFormat.TABLE if sys.stdout.isatty() else OutputFormat.JSON)
     status = stderr_console()
     config = config_or_fail()
-    query = JournalQuery(
-        since=since, until=until, units=list(unit or []), boot=boot,
-        directory=str(directory) if directory else None, files=[str(f) for f in journal_file or []],
-        priority=priority,
-    )  # fmt: skip
+    query = JournalQuery.from_options(
+        since=since, until=until, units=unit, boot=boot, directory=directory, files=journal_file, priority=priority
+    )
     choice = InputChoice(path=input_path, query=query)
     time_range = None if choice.uses_journalctl else _time_range(since, until)
     settings = ExplainSettings(

@@ -98,11 +98,15 @@ def report(
     status = stderr_console()
     config = config_or_fail()
     period = resolve_period(since, until)
-    query = JournalQuery(
-        since=period.since, until=period.until, units=list(unit or []), boot=boot,
-        directory=str(directory) if directory else None, files=[str(f) for f in journal_file or []],
+    query = JournalQuery.from_options(
+        since=period.since,
+        until=period.until,
+        units=unit,
+        boot=boot,
+        directory=directory,
+        files=journal_file,
         priority=priority,
-    )  # fmt: skip
+    )
     choice = InputChoice(path=input_path, query=query)
     settings = ExplainSettings(
         model_path=str(model) if model else None, use_cache=not no_cache, enabled=not no_explain, limit=limit,

@@ -183,8 +183,5 @@ def _source_plan(
         if input_path in (None, "-"):
             return SourcePlan(path="-"), "stdin"
         return SourcePlan(path=input_path, follow=follow, from_start=from_start), str(input_path)
-    query = JournalQuery(
-        units=list(units or []), directory=str(directory) if directory else None,
-        files=[str(path) for path in files or []], priority=priority,
-    )  # fmt: skip
+    query = JournalQuery.from_options(units=units, directory=directory, files=files, priority=priority)
     return SourcePlan(query=query, start=JournalStart(since=since, from_start=from_start)), "journal"

@@ -16,7 +16,7 @@ import os
 import signal
 import subprocess
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import BinaryIO
@@ -44,6 +44,25 @@ class JournalQuery:
     priority: PrioritySelection | None = None
     matches: list[str] = field(default_factory=list)
     """Extra journalctl match arguments such as ``_COMM=sshd`` or ``_TRANSPORT=kernel``."""
+
+    @classmethod
+    def from_options(
+        cls,
+        *,
+        since: str | None = None,
+        until: str | None = None,
+        units: Iterable[str] | None = None,
+        boot: str | None = None,
+        directory: os.PathLike[str] | str | None = None,
+        files: Iterable[os.PathLike[str] | str] | None = None,
+        priority: PrioritySelection | None = None,
+    ) -> JournalQuery:
+        """The query as the subcommands' shared options give it (None for options not given, paths as Path)."""
+        return cls(
+            since=since, until=until, units=list(units or []), boot=boot,
+            directory=str(directory) if directory else None, files=[str(path) for path in files or []],
+            priority=priority,
+        )  # fmt: skip
 
 
 def journalctl_binary() -> str:
