@@ -33,12 +33,28 @@ class Outcome:
     knowledge: dict[str, Explanation] = field(default_factory=dict)
     """Written explanations (knowledge base) per group id, shown where the model gave none, or beside it."""
 
+    _ranked: list[Group] | None = field(default=None, init=False, repr=False)
+    _threats: dict[str, Threat] = field(default_factory=dict, init=False, repr=False)
+    """Memos: an Outcome is a snapshot of a finished pass, and every renderer asks for these several times."""
+
     @property
     def groups(self) -> list[Group]:
-        return self.analysis.ranked_groups()
+        """Highest threat first, then worst priority, then the largest count: the order a sysadmin reads."""
+        if self._ranked is None:
+            self._ranked = sorted(
+                self.analysis.grouper.groups(),
+                key=lambda group: (-self.threat(group).level, group.priority, -group.count, group.id),
+            )
+        return self._ranked
 
     def threat(self, group: Group) -> Threat:
         """Rule hits, correlations and priority rated together; the model's text never enters it."""
+        found = self._threats.get(group.id)
+        if found is None:
+            found = self._threats[group.id] = self._rate(group)
+        return found
+
+    def _rate(self, group: Group) -> Threat:
         if self.analysis.threats is not None:
             return self.analysis.threats.group_threat(group.id, group.priority)
         from alsate_cli.rules.levels import level_of_priority

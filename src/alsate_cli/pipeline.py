@@ -37,16 +37,6 @@ class Analysis:
     threats: ThreatEvaluator | None = None
     """Detection rules and correlations, when this run evaluates threats."""
 
-    def ranked_groups(self) -> list[Group]:
-        """Highest threat first, then worst priority, then the largest count: the order a sysadmin reads."""
-        threats = self.threats
-
-        def rank(group: Group) -> tuple[int, int, int, str]:
-            level = threats.group_threat(group.id, group.priority).level if threats is not None else 0
-            return (-level, group.priority, -group.count, group.id)
-
-        return sorted(self.grouper.groups(), key=rank)
-
 
 def feed(
     entries: Iterable[Entry],

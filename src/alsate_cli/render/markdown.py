@@ -38,12 +38,13 @@ def render_markdown(outcome: Outcome, out: TextIO) -> None:
             )
         lines.append("")
     for number, group in enumerate(outcome.groups, start=1):
+        threat = outcome.threat(group)
+        reasons = f" ({markdown_inline(threat_reasons(threat))})" if threat.reasons else ""
         lines += [
             f"## {number}. {level_label(group)} ×{group.count}: {markdown_inline(origin_label(group))}",
             "",
             f"- Template: {markdown_inline(group.template)}",
-            f"- Threat: {outcome.threat(group).level.label}"
-            + (f" ({markdown_inline(threat_reasons(outcome.threat(group)))})" if outcome.threat(group).reasons else ""),
+            f"- Threat: {threat.level.label}{reasons}",
             f"- First seen: {iso_time(group.first_seen_us) or '-'}; last seen: {iso_time(group.last_seen_us) or '-'}",
             f"- Group id: `{group.id}`",
             "",
