@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
 from functools import lru_cache
 
 from alsate_cli.entry import Entry, short_line
@@ -94,12 +93,6 @@ class Grouper:
             if example not in examples:
                 examples.append(example)
         return group
-
-    def add_all(self, entries: Iterable[Entry]) -> None:
-        """Fold many entries (convenience for callers that do not need each entry's group)."""
-        add = self.add
-        for entry in entries:
-            add(entry)
 
     def groups(self) -> list[Group]:
         """Every group, in the order each was first created."""

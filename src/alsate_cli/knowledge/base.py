@@ -129,9 +129,6 @@ class KnowledgeBase:
                 entries += parse_entries(item.read_text(encoding="utf-8"), f"knowledge/data/{item.name}")
         return cls(entries)
 
-    def for_rule(self, rule_id: str) -> KnowledgeEntry | None:
-        return self._by_rule.get(rule_id)
-
     def lookup(
         self, identifier: str, template: str, rule_ids: list[str] | tuple[str, ...] = ()
     ) -> KnowledgeEntry | None:

@@ -51,12 +51,6 @@ class RuleSet:
         rules, correlations = merge(files)
         return cls(rules, correlations)
 
-    @classmethod
-    def from_texts(cls, files: list[tuple[str, str]]) -> RuleSet:
-        """Rules from (origin, TOML text) pairs only: for tests and tools that bring their own rules."""
-        rules, correlations = merge(files)
-        return cls(rules, correlations)
-
     def candidates(self, identifier: str) -> tuple[Rule, ...]:
         """The rules worth trying for a program: exact identifier, else its base name (``sshd(pam_unix)`` and
         ``/usr/sbin/sshd`` are sshd), plus the rules for every program."""
