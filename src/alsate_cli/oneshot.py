@@ -7,26 +7,20 @@ stage behave identically everywhere.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable, Iterator
 
 from rich.console import Console
 
 from alsate_cli.commands.common import reading_status, skip_report
 from alsate_cli.config import Config
-from alsate_cli.entry import Entry
 from alsate_cli.errors import UsageError
 from alsate_cli.explaining import ExplainSettings, explain_groups
 from alsate_cli.inputs import InputChoice, open_input
 from alsate_cli.models.resolve import ResolvedModel
 from alsate_cli.outcome import NOT_REQUESTED, Outcome
-from alsate_cli.pipeline import Analysis, EntrySink, analyze_stream, feed
+from alsate_cli.pipeline import Analysis, EntrySink, EntryTransform, analyze_stream
 from alsate_cli.priority import PrioritySelection
-from alsate_cli.sources import read_entries
 from alsate_cli.threats import widen_query_for_evidence, written_explanations
 from alsate_cli.timerange import TimeRange
-
-EntryTransform = Callable[[Iterable[Entry]], Iterator[Entry]]
-"""Rewrites entries between parsing and grouping (``--redact``): grouping, rules and model see only its output."""
 
 
 def read_input(
@@ -45,16 +39,9 @@ def read_input(
     if choice.uses_journalctl and analysis.threats is not None:
         widen_query_for_evidence(choice.query, selection, analysis.threats)
     with open_input(choice) as stream, reading_status(status, analysis.stats, choice.describe(), enabled=show_progress):
-        if transform is None:
-            analyze_stream(stream, selection, time_range=time_range, on_entry=on_entry, analysis=analysis)
-        else:
-            # analyze_stream has no hook between parsing and grouping, so the transformed path feeds itself.
-            keep = selection if analysis.threats is None else None
-            try:
-                entries = transform(read_entries(stream, analysis.stats, keep=keep))
-                feed(entries, analysis, selection, time_range, on_entry)
-            except KeyboardInterrupt:
-                analysis.interrupted = True
+        analyze_stream(
+            stream, selection, time_range=time_range, on_entry=on_entry, analysis=analysis, transform=transform
+        )
     report = skip_report(analysis.stats)
     if report:
         print(report, file=sys.stderr)

@@ -7,7 +7,7 @@ groups, not lines. ``analyze`` runs it once over a finite source, ``report`` ove
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -21,6 +21,8 @@ from alsate_cli.timerange import TimeRange
 if TYPE_CHECKING:
     from alsate_cli.rules import RuleHit, ThreatEvaluator
 
+EntryTransform = Callable[[Iterable[Entry]], Iterator[Entry]]
+"""Rewrites entries between parsing and grouping (``--redact``): grouping, rules and model see only its output."""
 EntrySink = Callable[[Entry, Group, "Sequence[RuleHit]"], None]
 """Called for every kept entry with its group and the rule hits on it (``--format entries`` streams through this)."""
 _NO_HITS: tuple[RuleHit, ...] = ()
@@ -82,17 +84,30 @@ def analyze_stream(
     on_entry: EntrySink | None = None,
     reference_time: float | None = None,
     analysis: Analysis | None = None,
+    transform: EntryTransform | None = None,
 ) -> Analysis:
     """Run the whole pipeline over a binary stream; Ctrl-C ends the reading but keeps the results.
 
-    Pass ``analysis`` to watch its counters from another thread while the reading runs (progress display).
+    Pass ``analysis`` to watch its counters from another thread while the reading runs (progress display), and
+    ``transform`` to rewrite entries between parsing and grouping (``--redact``).
     """
     analysis = analysis if analysis is not None else Analysis()
+    # Lines outside the selection are dropped before they are even parsed; with rules on, only those that no rule
+    # can hit (an exact byte test: the rules must see every entry they could fire on). That test reads the raw
+    # line, so when a transform rewrites the text the rules see, every line is parsed.
+    keep: PrioritySelection | None = selection
+    needed = None
+    if analysis.threats is not None:
+        if transform is None:
+            needed = analysis.threats.might_hit_line
+        else:
+            keep = None
     try:
-        # Lines outside the selection are dropped before they are even parsed; with rules on, only those that no
-        # rule can hit (an exact byte test: the rules must see every entry they could fire on).
-        needed = analysis.threats.might_hit_line if analysis.threats is not None else None
-        entries = read_entries(stream, analysis.stats, reference_time=reference_time, keep=selection, needed=needed)
+        entries: Iterable[Entry] = read_entries(
+            stream, analysis.stats, reference_time=reference_time, keep=keep, needed=needed
+        )
+        if transform is not None:
+            entries = transform(entries)
         feed(entries, analysis, selection, time_range, on_entry)
     except KeyboardInterrupt:
         analysis.interrupted = True
