@@ -1,4 +1,4 @@
-"""Grouper: one group per (program, template), folded in place with bounded memory."""
+"""Grouper: one group per (writer, template), folded in place with bounded memory."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 from alsate_cli.entry import Entry
 from alsate_cli.grouping import Group, Grouper
 from alsate_cli.grouping.group import MAX_EXAMPLES, MAX_LABELS
-from alsate_cli.grouping.grouper import MAX_TEXT, group_id, identifier_key
+from alsate_cli.grouping.grouper import MAX_TEXT, group_id, identifier_key, program_name
 
 T0 = 1_700_000_000_000_000  # µs
 
@@ -44,14 +44,34 @@ def test_add_returns_the_group_it_updated() -> None:
 
 def test_program_identifier_is_part_of_the_issue() -> None:
     grouper = Grouper()
+    grouper.add(entry("Connection reset by peer", identifier="nginx"))
+    grouper.add(entry("Connection reset by peer", identifier="sshd[812]"))
+    grouper.add(entry("Connection reset by peer", identifier="sshd"))
+    assert sorted((g.identifier, g.count, sorted(g.programs)) for g in grouper.groups()) == [
+        ("nginx", 1, ["nginx"]),
+        ("sshd", 2, ["sshd"]),
+    ]
+
+
+def test_a_modules_words_group_by_module_and_list_the_programs_that_loaded_it() -> None:
+    grouper = Grouper()
     grouper.add(entry("session opened for user root by (uid=0)", identifier="su(pam_unix)"))
-    grouper.add(entry("session opened for user root by (uid=0)", identifier="sshd(pam_unix)"))
-    grouper.add(entry("session opened for user bob by (uid=0)", identifier="sshd(pam_unix)"))
-    assert sorted((g.identifier, g.count) for g in grouper.groups()) == [("sshd(pam_unix)", 2), ("su(pam_unix)", 1)]
+    grouper.add(entry("session opened for user news by (uid=0)", identifier="sshd(pam_unix)[1]"))
+    grouper.add(entry("session closed for user news", identifier="sshd(pam_unix)"))
+    opened, closed = grouper.groups()
+    assert (opened.identifier, opened.count, sorted(opened.programs)) == (
+        "pam_unix",
+        2,
+        ["sshd(pam_unix)", "su(pam_unix)"],
+    )
+    assert (closed.identifier, closed.count, sorted(closed.programs)) == ("pam_unix", 1, ["sshd(pam_unix)"])
+    assert opened.id == group_id("pam_unix", opened.template)  # stable whichever program came first
 
 
 def test_identifier_normalisation_keeps_meaningful_parts() -> None:
-    assert identifier_key("sshd(pam_unix)") == "sshd(pam_unix)"
+    assert identifier_key("sshd(pam_unix)") == "pam_unix"
+    assert program_name("sshd(pam_unix)[77]:") == "sshd(pam_unix)"
+    assert identifier_key("(sd-pam)") == "(sd-pam)"  # a program whose name is in parentheses
     assert identifier_key("sshd[1234]") == "sshd"
     assert identifier_key(" postfix/smtpd ") == "postfix/smtpd"
     assert identifier_key("evil\x1b[31mred") == "evilred"

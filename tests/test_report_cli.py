@@ -100,6 +100,38 @@ def test_issue_commands_show_exactly_that_issues_entries(journal_file: Path) -> 
     assert output.count("Failed password for invalid user admin") == 6
 
 
+def test_a_module_issue_command_names_every_program_that_logged_it(make_journal: MakeJournal) -> None:
+    """Old-syslog PAM lines (``su(pam_unix)``, ``sshd(pam_unix)``) are one pam_unix issue; its command lists
+    both programs (journalctl ORs repeated ``-t``) and shows exactly those entries, not the same words from
+    another module."""
+    import shlex
+    import subprocess
+
+    def pam(identifier: str, user: str, second: int) -> dict[str, str]:
+        return {"MESSAGE": f"session opened for user {user} by (uid=0)", "PRIORITY": "4",
+                "SYSLOG_IDENTIFIER": identifier, "__REALTIME_TIMESTAMP": f"17951724{second:02d}000000"}  # fmt: skip
+
+    journal = make_journal(
+        [pam("su(pam_unix)", "root", 1), pam("sshd(pam_unix)", "news", 2), pam("su(pam_unix)", "cyrus", 3),
+         pam("login(pam_krb5)", "root", 4)]  # fmt: skip
+    )
+    text = report("--file", str(journal), *DAY, "-f", "json", stdin=None)
+    groups = json.loads(text)["groups"]
+    by_writer = {group["identifier"]: group for group in groups}
+    assert by_writer["pam_unix"]["count"] == 3
+    assert by_writer["pam_unix"]["programs"] == ["sshd(pam_unix)", "su(pam_unix)"]
+    assert by_writer["pam_krb5"]["count"] == 1
+    command = by_writer["pam_unix"]["journalctl"]
+    assert command.startswith("journalctl -t 'sshd(pam_unix)' -t 'su(pam_unix)' ")
+    argv = [*shlex.split(command), f"--file={journal}", "-o", "cat", "--no-pager"]
+    output = subprocess.run(argv, capture_output=True, check=True, env={**os.environ, **UTC}).stdout.decode()
+    assert sorted(output.splitlines()) == [
+        "session opened for user cyrus by (uid=0)",
+        "session opened for user news by (uid=0)",
+        "session opened for user root by (uid=0)",
+    ]
+
+
 def table_rows(tokens: list) -> list[list[int]]:
     """Cells per row of every table the CommonMark parser found."""
     rows, cells = [], 0

@@ -1,4 +1,4 @@
-"""A group: every kept entry that shares a program identifier and a message template."""
+"""A group: every kept entry that shares a writer (program, or PAM-style module) and a message template."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ class Group:
     id: str
     """Stable short hash of (identifier, template): the same issue gets the same id in every run."""
     identifier: str
+    """Who wrote the message: the program identifier, or the module of ``host(module)`` (``pam_unix``)."""
     template: str
     """The message with variable parts masked as ``<NUM>``, ``<IP>`` … placeholders."""
     priority: int
@@ -25,6 +26,8 @@ class Group:
     last_seen_us: int | None = None
     hosts: set[str] = field(default_factory=set)
     units: set[str] = field(default_factory=set)
+    programs: set[str] = field(default_factory=set)
+    """Program identifiers seen (``su(pam_unix)``, ``sshd(pam_unix)`` in a pam_unix group), capped."""
     examples: list[str] = field(default_factory=list)
     """Up to MAX_EXAMPLES distinct raw messages, first seen first."""
     representative: str = ""

@@ -1,9 +1,11 @@
-"""Fold a stream of entries into distinct issues: one Group per (program identifier, message template).
+"""Fold a stream of entries into distinct issues: one Group per (writer of the message, message template).
 
-The identifier is part of the key because the same words from different programs are different issues to a
-sysadmin (``session opened for user root`` from ``su`` is not an SSH login). Memory grows with the number of
-groups, never with the number of lines: counts and time bounds are folded in place, and hosts, units and
-examples are capped.
+The writer is part of the key because the same words from different programs are different issues to a sysadmin
+(``Connection reset by peer`` from nginx is not sshd's). The writer is the program identifier, except where the
+identifier names a module inside a host program: old syslog writes PAM's lines as ``sshd(pam_unix)``,
+``su(pam_unix)``, and the text is pam_unix's, meaning the same thing whichever program loaded it, so those group
+by module and the group lists the programs. Memory grows with the number of groups, never with the number of
+lines: counts and time bounds are folded in place, and hosts, units, programs and examples are capped.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from alsate_cli.grouping.template import template_of
 from alsate_cli.textsafe import one_line
 
 _TRAILING_PID = re.compile(r"\[\d+\]:?$")
+_HOSTED_MODULE = re.compile(r"[\w.+-]+\(([\w.+-]+)\)")
+"""``host(module)``, as old syslog names a PAM module's lines (``sshd(pam_unix)``)."""
 
 MAX_TEXT = 2000
 """Longest example or representative kept (characters): a group's memory stays bounded even for giant messages,
@@ -29,12 +33,20 @@ def _clip(text: str) -> str:
 
 
 @lru_cache(maxsize=1024)
-def identifier_key(identifier: str) -> str:
-    """The identifier as grouping compares it: control-free, single-spaced, without a stray ``[pid]``/colon.
-
-    Nothing meaningful is stripped: ``sshd(pam_unix)`` and ``sshd`` stay different programs.
-    """
+def program_name(identifier: str) -> str:
+    """The identifier as shown and compared: control-free, single-spaced, without a stray ``[pid]``/colon."""
     return _TRAILING_PID.sub("", one_line(identifier)).rstrip(":")
+
+
+@lru_cache(maxsize=1024)
+def identifier_key(identifier: str) -> str:
+    """The writer of the message, as grouping keys it: the program name, or the module of ``host(module)``.
+
+    ``sshd(pam_unix)`` and ``su(pam_unix)`` are pam_unix's words (one group); ``sshd`` stays ``sshd``.
+    """
+    name = program_name(identifier)
+    module = _HOSTED_MODULE.fullmatch(name)
+    return module.group(1) if module is not None else name
 
 
 def group_id(identifier: str, template: str) -> str:
@@ -87,6 +99,8 @@ class Grouper:
             group.hosts.add(entry.hostname)
         if entry.unit and len(group.units) < MAX_LABELS:
             group.units.add(entry.unit)
+        if len(group.programs) < MAX_LABELS and entry.identifier:
+            group.programs.add(program_name(entry.identifier))
         examples = group.examples
         if len(examples) < MAX_EXAMPLES:
             example = _clip(one_line(entry.message))

@@ -69,6 +69,7 @@ def group_dict(outcome: Outcome, group: Group) -> dict[str, Any]:
         "first_seen": iso_time(group.first_seen_us),
         "last_seen": iso_time(group.last_seen_us),
         "identifier": group.identifier,
+        "programs": sorted(group.programs),
         "units": sorted(group.units),
         "hosts": sorted(group.hosts),
         "template": group.template,

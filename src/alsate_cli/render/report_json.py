@@ -25,6 +25,9 @@ def report_document(report: Report) -> dict[str, Any]:
             for bucket in buckets
         ],
     }  # fmt: skip
+    commands = {group.id: report.journalctl_command(group) for group in report.groups}
+    for group in result["groups"]:
+        group["journalctl"] = commands.get(group["id"])  # the command that lists this entries
     result["hosts"] = report.hosts()
     result["new_since_last_report"] = [group.id for group in report.groups if report.is_new(group)]
     result["redacted"] = report.redacted

@@ -32,12 +32,17 @@ def level_label(group: Group) -> str:
 
 
 def origin_label(group: Group) -> str:
-    """Identifier plus unit when they differ (``sshd`` / ``ssh.service``)."""
+    """Program plus unit when they differ (``sshd`` / ``ssh.service``); a module's group names its programs
+    (``su(pam_unix) +1``)."""
+    programs = sorted(group.programs)
+    name = group.identifier or "-"
+    if programs and programs != [group.identifier]:
+        name = programs[0] + (f" +{len(programs) - 1}" if len(programs) > 1 else "")
     units = sorted(group.units)
     if units and units[0] != group.identifier:
         extra = f" +{len(units) - 1}" if len(units) > 1 else ""
-        return f"{group.identifier or '-'} ({units[0]}{extra})"
-    return group.identifier or "-"
+        return f"{name} ({units[0]}{extra})"
+    return name
 
 
 def explanation_headline(explanation: Explanation) -> str | None:

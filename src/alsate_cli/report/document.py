@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from alsate_cli.grouping import Group
+from alsate_cli.grouping.group import MAX_LABELS
 from alsate_cli.outcome import Outcome
 from alsate_cli.priority import name as priority_name
 from alsate_cli.report.period import Period
@@ -84,7 +85,10 @@ class Report:
         Quoted with ``shlex.join``: identifiers come from the log, and a pasted command must not run anything.
         """
         argv = ["journalctl"]
-        if group.identifier:
+        if group.programs and len(group.programs) < MAX_LABELS:  # the full list: journalctl ORs repeated -t
+            for program in sorted(group.programs):
+                argv += ["-t", program]
+        elif group.identifier and not group.programs:
             argv += ["-t", group.identifier]
         elif len(group.units) == 1:
             argv += ["-u", next(iter(group.units))]
