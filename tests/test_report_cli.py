@@ -111,10 +111,13 @@ def test_a_module_issue_command_names_every_program_that_logged_it(make_journal:
         return {"MESSAGE": f"session opened for user {user} by (uid=0)", "PRIORITY": "4",
                 "SYSLOG_IDENTIFIER": identifier, "__REALTIME_TIMESTAMP": f"17951724{second:02d}000000"}  # fmt: skip
 
-    journal = make_journal(
-        [pam("su(pam_unix)", "root", 1), pam("sshd(pam_unix)", "news", 2), pam("su(pam_unix)", "cyrus", 3),
-         pam("login(pam_krb5)", "root", 4)]  # fmt: skip
-    )
+    entries = [
+        ("su(pam_unix)", "root"),
+        ("sshd(pam_unix)", "news"),
+        ("su(pam_unix)", "cyrus"),
+        ("login(pam_krb5)", "root"),
+    ]
+    journal = make_journal([pam(identifier, user, second) for second, (identifier, user) in enumerate(entries, 1)])
     text = report("--file", str(journal), *DAY, "-f", "json", stdin=None)
     groups = json.loads(text)["groups"]
     by_writer = {group["identifier"]: group for group in groups}
