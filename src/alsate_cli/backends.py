@@ -61,8 +61,6 @@ def choose_backend(
     gpu_layers: int | None = None,
 ) -> BackendChoice:
     """Merge the flags (None: not given) with the config file and check them; raises :class:`UsageError`."""
-    from alsate_cli.explain.openai_engine import normalize_endpoint
-
     endpoint_source = "--endpoint" if _first(endpoint) else f"endpoint in {config.path}"
     endpoint = _first(endpoint, config.endpoint)
     chosen = backend or (Backend(config.backend) if config.backend else None)
@@ -74,6 +72,8 @@ def choose_backend(
         return BackendChoice(concurrency=workers, gpu_layers=layers)
     if not endpoint:
         raise UsageError('--backend openai needs --endpoint URL (or endpoint = "…" in the config file)')
+    from alsate_cli.explain.openai_engine import normalize_endpoint  # http.client and ssl: only for a server
+
     try:
         endpoint = normalize_endpoint(endpoint)
     except ValueError as exc:

@@ -3,28 +3,18 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import typer
 
 from alsate_cli import options
-from alsate_cli.backends import choose_backend
-from alsate_cli.commands.common import (
-    config_or_fail,
-    stderr_console,
-    stdout_console,
-)
 from alsate_cli.errors import EXIT_INTERRUPTED, EXIT_THREAT, UsageError
-from alsate_cli.explaining import ExplainSettings, resolve
-from alsate_cli.inputs import InputChoice
-from alsate_cli.models.resolve import ModelError
-from alsate_cli.oneshot import explain_outcome, read_input
-from alsate_cli.outcome import Outcome
-from alsate_cli.pipeline import Analysis
 from alsate_cli.priority import PrioritySelection
 from alsate_cli.render import OutputFormat
-from alsate_cli.sources.journalctl import JournalQuery
-from alsate_cli.threats import new_evaluator
-from alsate_cli.timerange import TimeRange, TimeRangeError
+
+if TYPE_CHECKING:
+    from alsate_cli.outcome import Outcome
+    from alsate_cli.timerange import TimeRange
 
 
 def analyze(
@@ -68,6 +58,19 @@ def analyze(
 
       alsate analyze --backend openai --endpoint http://gpu-server:8080/v1 --concurrency 4
     """
+    # The pipeline (and Rich) load here, not with the module: `alsate analyze --help` and shell completion of
+    # analyze's options only need the signature above.
+    from alsate_cli.backends import choose_backend
+    from alsate_cli.commands.common import config_or_fail, stderr_console
+    from alsate_cli.explaining import ExplainSettings, resolve
+    from alsate_cli.inputs import InputChoice
+    from alsate_cli.models.resolve import ModelError
+    from alsate_cli.oneshot import explain_outcome, read_input
+    from alsate_cli.outcome import Outcome
+    from alsate_cli.pipeline import Analysis
+    from alsate_cli.sources.journalctl import JournalQuery
+    from alsate_cli.threats import new_evaluator
+
     output_format = output_format or (OutputFormat.TABLE if sys.stdout.isatty() else OutputFormat.JSON)
     status = stderr_console()
     config = config_or_fail()
@@ -128,6 +131,8 @@ def _threat_at_or_above(outcome: Outcome, level: str) -> bool:
 def _time_range(since: str | None, until: str | None) -> TimeRange | None:
     if since is None and until is None:
         return None
+    from alsate_cli.timerange import TimeRange, TimeRangeError
+
     try:
         return TimeRange(since, until)
     except TimeRangeError as error:
@@ -144,6 +149,7 @@ def _render(outcome: Outcome, output_format: OutputFormat) -> None:
 
         render_markdown(outcome, sys.stdout)
     else:
+        from alsate_cli.commands.common import stdout_console
         from alsate_cli.render.table import render_table
 
         render_table(outcome, stdout_console())

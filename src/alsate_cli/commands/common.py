@@ -5,12 +5,15 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 
 from alsate_cli.config import Config, load_config
 from alsate_cli.errors import UsageError
-from alsate_cli.sources.stats import IngestStats
+
+if TYPE_CHECKING:
+    from alsate_cli.sources.stats import IngestStats
 
 MAX_REASONS_SHOWN = 4
 

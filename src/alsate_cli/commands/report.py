@@ -14,17 +14,8 @@ from typing import Annotated
 import typer
 
 from alsate_cli import options
-from alsate_cli.backends import choose_backend
-from alsate_cli.commands.common import config_or_fail, stderr_console
 from alsate_cli.errors import EXIT_INTERRUPTED, AlsateError
-from alsate_cli.explaining import ExplainSettings, resolve
-from alsate_cli.inputs import InputChoice
-from alsate_cli.models.resolve import ModelError
-from alsate_cli.oneshot import explain_outcome, read_input
-from alsate_cli.pipeline import Analysis
 from alsate_cli.priority import PrioritySelection
-from alsate_cli.sources.journalctl import JournalQuery
-from alsate_cli.threats import new_evaluator
 
 
 class ReportFormat(StrEnum):
@@ -89,11 +80,21 @@ def report(
 
       alsate report -i /var/log/syslog --since today --redact
     """
+    # Loaded here, not with the module: `alsate report --help` and shell completion only need the signature.
+    from alsate_cli.backends import choose_backend
+    from alsate_cli.commands.common import config_or_fail, stderr_console
+    from alsate_cli.explaining import ExplainSettings, resolve
+    from alsate_cli.inputs import InputChoice
+    from alsate_cli.models.resolve import ModelError
+    from alsate_cli.oneshot import explain_outcome, read_input
+    from alsate_cli.pipeline import Analysis
     from alsate_cli.redact import Redactor
     from alsate_cli.report.document import Report
     from alsate_cli.report.period import resolve_period
     from alsate_cli.report.state import load_seen, remember
     from alsate_cli.report.timeline import Timeline
+    from alsate_cli.sources.journalctl import JournalQuery
+    from alsate_cli.threats import new_evaluator
 
     status = stderr_console()
     config = config_or_fail()

@@ -7,24 +7,17 @@ import stat
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from alsate_cli import options
-from alsate_cli.commands.common import config_or_fail, stdout_console
 from alsate_cli.errors import UsageError
-from alsate_cli.explaining import ExplainSettings, resolve
-from alsate_cli.pipeline import Analysis
 from alsate_cli.priority import PrioritySelection
-from alsate_cli.sources.journalctl import JournalQuery
-from alsate_cli.threats import new_evaluator, widen_query_for_evidence
-from alsate_cli.watch.alerts import DEFAULT_TIMEOUT_S, AlertLevel, parse_command
-from alsate_cli.watch.cursor import CursorStore
-from alsate_cli.watch.journal_follow import JournalStart
-from alsate_cli.watch.session import AlertPlan, ExplainPlan, SourcePlan, Watch
-from alsate_cli.watch.state import EvictingGrouper, Limits, WatchState
-from alsate_cli.watch.timing import poll_interval
+from alsate_cli.watch.alerts import DEFAULT_TIMEOUT_S
+
+if TYPE_CHECKING:
+    from alsate_cli.watch.session import SourcePlan
 
 ALERTS = "Alerts"
 
@@ -127,6 +120,17 @@ def watch(
         raise UsageError("--bell needs --alert-level (which issues to ring for)")
     if follow and input_path in (None, "-"):
         raise UsageError("--follow needs --input FILE (the journal and stdin are always followed)")
+    # Loaded here, not with the module: `alsate watch --help` and shell completion only need the signature.
+    from alsate_cli.commands.common import config_or_fail, stdout_console
+    from alsate_cli.explaining import ExplainSettings, resolve
+    from alsate_cli.pipeline import Analysis
+    from alsate_cli.threats import new_evaluator, widen_query_for_evidence
+    from alsate_cli.watch.alerts import AlertLevel, parse_command
+    from alsate_cli.watch.cursor import CursorStore
+    from alsate_cli.watch.session import AlertPlan, ExplainPlan, Watch
+    from alsate_cli.watch.state import EvictingGrouper, Limits, WatchState
+    from alsate_cli.watch.timing import poll_interval
+
     config = config_or_fail()
     settings = ExplainSettings(model_path=str(model) if model else None, use_cache=not no_cache, enabled=not no_explain)
     resolved = resolve(settings, config)
@@ -177,6 +181,10 @@ def _source_plan(
     files: list[Path] | None,
     priority: PrioritySelection,
 ) -> tuple[SourcePlan, str]:
+    from alsate_cli.sources.journalctl import JournalQuery
+    from alsate_cli.watch.journal_follow import JournalStart
+    from alsate_cli.watch.session import SourcePlan
+
     if input_path is not None or stdin_is_a_stream():
         if since is not None:
             raise UsageError("--since applies to the journal; for a file or stdin use --from-start or not")
