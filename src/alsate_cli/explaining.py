@@ -118,8 +118,26 @@ def explain_groups(
     return run
 
 
-def _progress(console: Console, enabled: bool) -> Progress:
-    # Imported here: only a run that calls the model draws a bar, and rich.progress costs start-up time.
+class _NoProgress:
+    """What ``_progress`` gives when no bar is drawn: the same calls, doing nothing."""
+
+    def __enter__(self) -> _NoProgress:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        return None
+
+    def add_task(self, description: str, *, total: float | None = None) -> int:
+        return 0
+
+    def update(self, task: int, *, completed: float | None = None, total: float | None = None) -> None:
+        return None
+
+
+def _progress(console: Console, enabled: bool) -> Progress | _NoProgress:
+    # rich.progress is imported only when a bar is drawn: a run without one (--quiet, no terminal) skips its import.
+    if not enabled:
+        return _NoProgress()
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -139,7 +157,6 @@ def _progress(console: Console, enabled: bool) -> Progress:
         TimeRemainingColumn(),
         console=console,
         transient=True,
-        disable=not enabled,
     )
 
 
