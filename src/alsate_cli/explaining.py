@@ -65,12 +65,11 @@ def explain_groups(
     show_progress: bool,
 ) -> ExplainRun:
     """Explain ``groups`` (already ranked) through cache and model, with a progress bar on ``status``."""
-    from alsate_cli.explain.explainer import Explainer
-
     run = ExplainRun(model=model, model_name=model.path.name if model else None)
     if not settings.enabled or not groups:
         return run
     from alsate_cli.cache import open_cache
+    from alsate_cli.explain.explainer import Explainer  # the model path: not needed for empty input
 
     def warn(message: str) -> None:
         status.print(f"alsate: warning: {message}", markup=False, highlight=False)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from alsate_cli.explain.explainer import NOTE_NO_MODEL
-from alsate_cli.explain.explanation import Explanation, Source, Status
+from alsate_cli.explain.explanation import NOTE_NO_MODEL, Explanation, Source, Status
 from alsate_cli.grouping import Group
 from alsate_cli.pipeline import Analysis
 from alsate_cli.priority import PrioritySelection

@@ -13,13 +13,12 @@ from collections.abc import Callable
 
 from alsate_cli.explain.cache_key import Cache, CacheKey
 from alsate_cli.explain.engine import Engine, ModelLoadError
-from alsate_cli.explain.explanation import Explanation, Source, Status
+from alsate_cli.explain.explanation import NOTE_NO_MODEL, Explanation, Source, Status
 from alsate_cli.explain.parse import parse_answer
 from alsate_cli.explain.prompt import PROMPT_VERSION
 from alsate_cli.grouping.group import Group
 from alsate_cli.textsafe import one_line
 
-NOTE_NO_MODEL = "No model: run 'alsate pull' or pass --model PATH"
 NOTE_INTERRUPTED = "interrupted"
 MAX_NOTE_CHARS = 200
 

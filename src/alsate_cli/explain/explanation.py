@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+NOTE_NO_MODEL = "No model: run 'alsate pull' or pass --model PATH"
+
 
 class Source(StrEnum):
     MODEL = "model"
