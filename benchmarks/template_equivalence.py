@@ -49,6 +49,21 @@ _TOKENS = (
     "abcd:ef01:abcd.ef01", "0000:0000:0000.0000", "1.2.3.4.8", "00:1f.9", "0x0", "0X00000000", "deadbeef0",
     "\u00a0", "\u2028", "\t", "\n", "\r", "\x1b[31m", "\x1b]8;;http://x\x07", "\x07", "\x00", "\x7f", "\x9b1m", "",
     " ", "  ", ",", ".", "..", "-", "_", "=", "\\", "\"", "'", "(", ")", "[", "]", "x" * 70, "1" * 70, "a1" * 40,
+    # canonical spellings (template.py): hex runs by their neighbours, MACs, KEY=value, bracketed numbers, dates
+    "1a2b3c4d5e", "d67ea9b576d7", "abcdef1", "1234567a", "0000000a", "a000000", "deadbeefcafe0", "x/1a2b3c4d5e/y",
+    "=deadbeef12", "[0123abcd+4567ef01]", "+95ab12cd34ef]", "SHA256:1a2b3c4d5e6f7", "SHA256:1a2b3c4d5e6f7a8b9c0d1e2f",
+    "SHA123:1a2b3c4d", "MD5:1234567abc", "SHA1:abcdef12345", "10/Oct/2000:13:55:36abcdef1", "12:34:1234567a",
+    "-1234567a", "1234567a-", "1234567a.com", "abcdef1://x", "1234567a://x", "dm-1234567a", "sd1234567a",
+    "'1234567a'", "\"1234567a\"", "(1234567a)", "<1234567a>", "{1234567a}", "_1234567a", "1234567a_", "1234567a:",
+    "aa:bb:cc:dd:ee:ff", "12:34:56:78:9a:bc", "00:11:22:33:44:55:66", "(aa:bb:cc:dd:ee:ff)", "aa:bb:cc:dd:ee:ff:",
+    "MAC=00:11:22:33:44:55:66", "X=aa:bb:cc:dd:ee:ff", "sda=123", "vdb=1.2.3.4", "sdx=00:11:22:33:44:55",
+    "user=1.2.3.4", "a.b=0001", "_x=12345678", "ID=00000001", "K=1.2.3.4.5", "(007)", "#00000001", "*1.2.3.4,",
+    "[1.2.3.4]:", "'123'", "\"1.2.3.4\"", "'00000001", "00000001'", "(12)", "{12}", "<12>", "12!", "12?",
+    "Jul  9", "Sep 3", "Mon Jan 1", "Dec", "Sat Jul 9 12:34:56 2024", "Jan 1, 2024 10:00:00 UTC",
+    "Nov  3 10:00:00 1999", "FOR 'x '", "acct=\"x \"", "for user", "(to x)", "(uid=0)", "by", "ruser=bob",
+    "user=invalid", "logname=x.y.", "rhost=a,b", "user=a(b)", "USER=www-data", "euser=1.2.3.4", "user=sda1",
+    "rhost=sda", "logname=illegal", "user=a;b", "user=a.", "rhost=mail.example.org", "logname=x@y", "user=user=x",
+    "xuser=bob", "usr=bob", "user", "invalid", "illegal",
 )  # fmt: skip
 
 

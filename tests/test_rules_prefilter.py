@@ -109,3 +109,23 @@ def test_reader_drops_only_what_the_prefilter_rejects() -> None:
     entries = list(read_entries(data, stats, keep=SELECTION, needed=evaluator.might_hit_line))
     assert [entry.message for entry in entries] == ["write: No space left on device"]  # yielded below the selection
     assert (stats.read, stats.filtered) == (2, 1)
+
+
+def test_a_line_inside_a_buffer_gets_the_answer_of_the_line_alone() -> None:
+    """The reader asks about a line in place, ``prefilter(chunk, start, end)``; the bounds must change nothing."""
+    prefilter = ThreatEvaluator(RULESET).might_hit_line
+    lines = _lines(random.Random(3))
+    lines += [
+        b'{"PRIORITY":"6","SYSLOG_IDENTIFIER":"sshd","MESSAGE":"say \\"Failed password\\" for x"}',
+        b'{"PRIORITY":"6","SYSLOG_IDENTIFIER":"ss\\\\hd","MESSAGE":"Failed password for root"}',
+        b'{"PRIORITY":"6","SYSLOG_IDENTIFIER":"","MESSAGE":"Failed password for root"}',
+        b'{"PRIORITY":"6","MESSAGE":"tail without a closing quote',
+    ]
+    answers = [prefilter(line) for line in lines]
+    assert any(answers) and not all(answers)
+    for neighbour in (b"", b'{"MESSAGE":"ENOSPC","SYSLOG_IDENTIFIER":"cron"}'):
+        buffer = neighbour + b"\n" + b"\n".join(lines) + b"\n" + neighbour
+        start = len(neighbour) + 1
+        for line, expected in zip(lines, answers, strict=True):
+            assert prefilter(buffer, start, start + len(line)) == expected, line
+            start += len(line) + 1

@@ -225,3 +225,36 @@ def test_json_and_text_with_either_line_ending(newline: bytes) -> None:
     entries, stats = read(data)
     assert [entry.message for entry in entries] == ["x", "error y"]
     assert stats.skipped == 0
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 64, 1000])
+def test_chunk_boundaries_change_nothing(monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
+    """Lines are tested in place inside each chunk read; a line cut by a chunk boundary is joined first."""
+    from alsate_cli.sources import reader
+
+    lines = [
+        json_line(MESSAGE="info", PRIORITY="6"),
+        json_line(MESSAGE="kept", PRIORITY="3"),
+        b"\n",
+        b"  " + json_line(MESSAGE="indented", PRIORITY="6"),
+        json_line(MESSAGE="crlf", PRIORITY="6")[:-1] + b"\r\n",
+        b"Nov 07 10:11:20 host a[1]: error text\n",
+        b"{" + b"x" * 300 + b"}\n",  # over the limit below
+        json_line(MESSAGE="x" * 150, PRIORITY="6"),
+        b'{"PRIORITY":"6","MESSAGE":"no closing brace"\n',  # not valid JSON: parsed, so skipped
+        json_line(MESSAGE="last", PRIORITY="2")[:-1],  # no final newline
+    ]
+    data = b"".join(lines)
+    selection = PrioritySelection.parse("warning")
+
+    def run() -> tuple[list[tuple[int, str]], tuple[int, int, int, object]]:
+        stats = IngestStats()
+        found = [(entry.line, entry.message) for entry in read_entries(io.BytesIO(data), stats, keep=selection,
+                                                                       max_line_bytes=250)]  # fmt: skip
+        return found, (stats.read, stats.filtered, stats.skipped, dict(stats.skip_reasons))
+
+    expected = run()
+    assert expected[0] == [(2, "kept"), (6, "error text"), (10, "last")]
+    assert expected[1] == (10, 4, 3, {BLANK: 1, TOO_LONG: 1, "invalid JSON": 1})
+    monkeypatch.setattr(reader, "CHUNK_BYTES", chunk)
+    assert run() == expected

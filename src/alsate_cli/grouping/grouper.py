@@ -70,7 +70,8 @@ class Grouper:
     def add(self, entry: Entry) -> Group:
         """Fold one entry into its group (creating it) and return that group."""
         identifier = identifier_key(entry.identifier)
-        template = template_of(entry.message)
+        message = entry.message
+        template = template_of(message)
         key = (identifier, template)
         group = self._groups.get(key)
         if group is None:
@@ -87,7 +88,7 @@ class Grouper:
             group.representative = _clip(one_line(short_line(entry)))
 
         group.count += 1
-        if not entry.priority_inferred:
+        if group.priority_inferred and not entry.priority_inferred:
             group.priority_inferred = False
         seen = entry.time_us
         if seen is not None:
@@ -95,15 +96,21 @@ class Grouper:
                 group.first_seen_us = seen
             if group.last_seen_us is None or seen > group.last_seen_us:
                 group.last_seen_us = seen
-        if entry.hostname and len(group.hosts) < MAX_LABELS:
-            group.hosts.add(entry.hostname)
-        if entry.unit and len(group.units) < MAX_LABELS:
-            group.units.add(entry.unit)
-        if len(group.programs) < MAX_LABELS and entry.identifier:
-            group.programs.add(program_name(entry.identifier))
+        hostname = entry.hostname  # the labels are nearly always known already: one look-up each
+        if hostname and hostname not in group.hosts and len(group.hosts) < MAX_LABELS:
+            group.hosts.add(hostname)
+        unit = entry.unit
+        if unit and unit not in group.units and len(group.units) < MAX_LABELS:
+            group.units.add(unit)
+        if entry.identifier:
+            program = program_name(entry.identifier)
+            if program not in group.programs and len(group.programs) < MAX_LABELS:
+                group.programs.add(program)
         examples = group.examples
-        if len(examples) < MAX_EXAMPLES:
-            example = _clip(one_line(entry.message))
+        # A message equal to a kept example would give that very example (one_line and _clip leave their own
+        # output as it is): the common repeat costs one comparison instead of a normalisation.
+        if len(examples) < MAX_EXAMPLES and message not in examples:
+            example = _clip(one_line(message))
             if example not in examples:
                 examples.append(example)
         return group

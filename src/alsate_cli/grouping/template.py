@@ -13,13 +13,17 @@ addresses before host names), with a bounded memo per word; (3) a few contexts t
 addresses are masked (the reverse-DNS name in ``<IP> (name)``, ``su``'s ``(to root) alice``).
 
 Messages of one issue rarely repeat exactly (pids, ports, addresses), so before the passes a memo keyed on the
-message's *digit shape* (see ``_template_by_class``) answers most lines with one dictionary lookup; it is exact,
-and ``benchmarks/template_equivalence.py`` compares every template with the frozen pre-memo implementation.
+message's *digit shape* (see ``_shared_by_digits``) answers most lines with one dictionary lookup, and the lines it
+misses go through a second one keyed on their *canonical form* (numbers of any length, hex words, MAC addresses and
+user names spelt one way where that provably changes no template, see ``_canonical``) before the passes. Both are
+exact; ``benchmarks/template_equivalence.py`` compares every template with the frozen pre-memo implementation.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from operator import itemgetter
 
 from alsate_cli.textsafe import strip_controls
 
@@ -219,12 +223,13 @@ _WRAP_RIGHT = "])}>,;:.!?'\""
 _IS_IPV4 = re.compile(_IPV4).fullmatch
 _IS_KEY = re.compile(r"[A-Za-z_][A-Za-z_.-]*").fullmatch
 _LOWER_HEX = "0123456789abcdef"
+_IS_LOWER_MAC = re.compile(r"(?:[0-9a-f]{2}:){5,}[0-9a-f]{2}").fullmatch
 
 
 def _mask_word(word: str) -> str:
     """Shape-mask one word, memoised. Bare or bracketed numbers and IPv4 addresses (most of the distinct words in
     a log: pids, ports, attackers) take a fast path and stay out of the memo, as do ``KEY=value`` words whose value
-    starts with a digit; the value is masked on its own (kernel firewall and audit lines)."""
+    is one (``SRC=<IP>``); other values are masked on their own (kernel firewall and audit lines)."""
     masked = _word_cache.get(word)
     if masked is not None:
         return masked
@@ -233,8 +238,10 @@ def _mask_word(word: str) -> str:
         value = word[equals + 1 :]
         if value.isdecimal():
             return word[: equals + 1] + "<NUM>"
+        if _IS_IPV4(value) is not None:  # what _mask_word(value) gives, without the call
+            return word[: equals + 1] + "<IP>"
         masked = word[: equals + 1] + _mask_word(value)
-        if len(word) <= _WORD_CACHE_MAX_LEN and not value[:1].isdigit():  # IN=eth0, PROTO=TCP: not SRC=<IP>
+        if len(word) <= _WORD_CACHE_MAX_LEN:  # IN=eth0, PROTO=TCP, TOS=0x00
             if len(_word_cache) >= _WORD_CACHE_SIZE:
                 _word_cache.clear()
             _word_cache[word] = masked
@@ -248,6 +255,10 @@ def _mask_word(word: str) -> str:
         return f"{word[:start]}<IP>{word[start + len(core) :]}"
     if len(word) >= 7 and not word.strip(_LOWER_HEX) and not word.isalpha():
         masked = "<HEX>"  # what the shape rules give a bare lowercase hex run with a letter and a digit (an address)
+    elif len(word) >= 17 and _IS_LOWER_MAC(word) is not None:
+        # Six or more lower-case hex pairs: at the first pair no rule listed before the MAC rule can match (each
+        # needs a "/", a "-", "SHA"/"MD5", or a digit pair not followed by ":"), and the MAC rule takes it all.
+        return "<MAC>"  # one-off words (every MAC differs): kept out of the memo like addresses
     else:
         masked = _shape_for(word).sub(_shape_placeholder, word) if _NEEDS_SHAPE(word) else word
     if len(word) <= _WORD_CACHE_MAX_LEN:
@@ -295,53 +306,220 @@ _Verdict = str | tuple[str, str] | None
 """The shared template, None (not shared), or (first message, its template) awaiting the check."""
 
 
-class _ByKept(dict[tuple[str, ...], _Verdict]):
+class _ByKept(dict[object, _Verdict]):
     """Verdicts of one reduced key by the values of its kept digit runs, whose places the key fixes."""
 
-    __slots__ = ("spans",)
+    __slots__ = ("kept", "spans")
 
     def __init__(self, spans: tuple[tuple[int, int], ...]) -> None:
         super().__init__()
         self.spans = spans
+        self.kept: Callable[[str], object] = (
+            itemgetter(*(slice(start, end) for start, end in spans)) if spans else _NOTHING_KEPT
+        )
+        """The kept runs of a message of this key, in C: one string for one run, a tuple for several."""
+
+
+def _NOTHING_KEPT(message: str) -> object:
+    return ()
 
 
 _class_memo: dict[bytes, tuple[str, str] | _ByKept] = {}
+_canonical_class_memo: dict[bytes, tuple[str, str] | _ByKept] = {}
+"""The same memo for canonical forms (below), whose full masking never goes through a canonical form again."""
 
 
-def _template_by_class(message: str) -> str:
-    """The template of a printable ASCII message, shared with the messages that differ from it in numbers only."""
+def _shared_by_digits(message: str, memo: dict[bytes, tuple[str, str] | _ByKept], full: Callable[[str], str]) -> str:
+    """The digit-shape memo: ``full(message)`` the first time a shape (or a kept-digit variant of it) is seen."""
     reduced = message.encode().translate(_DIGITS_AS_ONE)
-    entry = _class_memo.get(reduced)
+    entry = memo.get(reduced)
     if entry is None:  # first sighting: no check yet
-        template = _mask(message)
-        if len(_class_memo) >= _MEMO_SIZE:
-            _class_memo.clear()
-        _class_memo[reduced] = (message, template)
+        template = full(message)
+        if len(memo) >= _MEMO_SIZE:
+            memo.clear()
+        memo[reduced] = (message, template)
         return template
     if entry.__class__ is tuple:
         first, template = entry  # type: ignore[misc]
-        entry = _class_memo[reduced] = _ByKept(tuple(match.span() for match in _READ_BY_VALUE.finditer(first)))
-        entry[tuple(first[start:end] for start, end in entry.spans)] = (first, template)
-    spans = entry.spans  # type: ignore[union-attr]
-    kept = tuple(message[start:end] for start, end in spans) if spans else ()
+        entry = memo[reduced] = _ByKept(tuple(match.span() for match in _READ_BY_VALUE.finditer(first)))
+        entry[entry.kept(first)] = (first, template)
+    kept = entry.kept(message) if entry.spans else ()  # type: ignore[union-attr]
     verdict = entry.get(kept, _UNKNOWN)  # type: ignore[union-attr]
     if verdict.__class__ is str:
         return verdict  # type: ignore[return-value]
     if verdict is None:
-        return _mask(message)
+        return full(message)
     if verdict is _UNKNOWN:
-        template = _mask(message)
+        template = full(message)
         if len(entry) >= _KEPT_VARIANTS:  # type: ignore[arg-type]
             entry.clear()  # type: ignore[union-attr]
         entry[kept] = (message, template)  # type: ignore[index]
         return template
     first, template = verdict  # type: ignore[misc]
     sibling = first.translate(_SIBLING_DIGITS)
-    for start, end in spans:  # kept runs stay as they are
+    for start, end in entry.spans:  # type: ignore[union-attr]  # kept runs stay as they are
         sibling = sibling[:start] + first[start:end] + sibling[end:]
-    shared = _mask(sibling) == template
+    shared = full(sibling) == template
     entry[kept] = template if shared else None  # type: ignore[index]
-    return template if shared else _mask(message)
+    return template if shared else full(message)
+
+
+# Canonical forms. The digit memo shares a template between messages whose numbers differ in value, not between
+# those whose numbers differ in length (ports, pids, addresses) or whose hex words differ in letters (container
+# ids, MAC and code addresses, key hashes): on a busy log most of those are one-off keys. A second memo is keyed on
+# the message with such tokens replaced by one canonical spelling, where the rules below can be shown to give the
+# same template whatever the token (``benchmarks/template_equivalence.py`` checks it against the frozen original):
+#
+# * a whole word that is a decimal number or an IPv4 address, alone, between the wrapper characters the word pass
+#   strips (``(2:``, ``*96890``, ``1.2.3.4,``) or as ``KEY=value`` (``SPT=1234``): the word pass masks its core as
+#   ``<NUM>``/``<IP>`` before any shape rule looks at it; the context rules read such a word only as part of a
+#   name (any run of word characters), never by its digits; no trigger holds a digit or a dot;
+# * a MAC address (six or more lower-case hex pairs) as a whole word or as ``KEY=value``: the shape rules give it
+#   ``<MAC>`` whatever its pairs (nothing listed before the MAC rule can match a pair followed by ``:``);
+# * a run of seven or more lower-case hex characters holding a letter and a digit, bounded by characters that no
+#   shape or context rule continues a number through (start, space, ``/ = [ ( { < " ' +``, or ``:`` right after a
+#   ``SHA256``-style fingerprint name; after it anything but a word character or ``-``): at its first character
+#   the hex rule (or a host name, or a URL or path running through it, which read every hex character alike)
+#   covers all of it, and a fingerprint only counts its length, which is kept there;
+# * the value of ``user=`` (``ruser=``, ``euser=``), ``logname=``, ``USER=`` or ``rhost=`` when it is a plain name
+#   (no bracket, comma or semicolon, no final dot, not ``invalid``/``illegal``): the first context rules take it
+#   whole as ``<USER>``/``<HOST>`` before anything else reads it.
+#
+# Not done where a date could be read (a month name before a digit: the date rule counts digits across words) or
+# where a URL could start (``://``: whether a run begins with a letter would matter).
+_HEX_LETTERS_DIGITS = bytes.maketrans(b"0123456789abcdef", b"hhhhhhhhhhhhhhhh")
+_HEX_RUN = re.compile(r"[0-9a-f]{7,}")
+_FINGERPRINT_NAMES = ("SHA256:", "SHA384:", "SHA512:", "SHA1:", "MD5:")
+_RUN_BEFORE = frozenset(" /=[({<\"'+")
+"""What may precede a free hex run (or the start of the message; or ``:`` after a fingerprint name)."""
+_RUN_AFTER_NOT = frozenset("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_-")
+_IS_MAC = re.compile(r"(?:[0-9a-f]{2}:){5,}[0-9a-f]{2}").fullmatch
+_CANONICAL_MAC = "00:00:00:00:00:00"
+_CANONICAL_WRAP_LEFT = "[({<#*"
+_CANONICAL_WRAP_RIGHT = "])}>,;:.!?"
+"""The word pass's wrappers less the quotes: a context rule may end at a quote and leave the rest of the word."""
+_DEVICE_LETTERS = re.compile(r"[sv]d").search
+"""A key the device rule could rewrite (``sda=``): its value would then be masked as part of another word."""
+_HAS_SPACED_DATE = re.compile(rf"{_MONTH} +\d").search
+"""``_HAS_DATE`` before spaces are collapsed (``Jul  9``)."""
+_spelt_words: dict[str, str] = {}
+"""Words (not alphabetic) and their canonical spelling (the word itself when it has none); bounded like the word
+memo."""
+_NAME_KEYS = ("user=", "logname=", "USER=", "rhost=")
+"""Keys whose value the user and host context rules take whole as a name (``ruser=``, ``euser=`` too)."""
+_IS_PLAIN_NAME = re.compile(r"(?!invalid|illegal)[A-Za-z0-9_@.-]*[A-Za-z0-9_@-]").fullmatch
+"""A name those rules take to its end (no bracket, comma, semicolon, final dot), not one their look-ahead reads."""
+_free_keys: dict[str, bool] = {}
+"""KEY of ``KEY=value`` words → whether its value may be spelt canonically (a key the word pass reads as one)."""
+
+
+def _canonical_value(value: str) -> str | None:
+    """The canonical spelling of a free ``KEY=value`` value or bracketed core, or None when it is not free."""
+    if value.isdecimal():
+        return "1"
+    if value.count(".") == 3 and _IS_IPV4(value) is not None:
+        return "1.1.1.1"
+    if len(value) >= 17 and value[2] == ":" and _IS_MAC(value) is not None:
+        return _CANONICAL_MAC
+    return None
+
+
+def _canonical_word(word: str) -> str:
+    """A word (not alphabetic, not decimal) spelt canonically, or the word itself when it is not free."""
+    equals = word.find("=")
+    if equals >= 0:
+        if equals == 0:
+            return word
+        key = word[:equals]
+        free = _free_keys.get(key)
+        if free is None:
+            free = _IS_KEY(key) is not None and _DEVICE_LETTERS(key) is None
+            if len(_free_keys) >= _WORD_CACHE_SIZE:
+                _free_keys.clear()
+            _free_keys[key] = free
+        if free:
+            value = word[equals + 1 :]
+            canonical = _canonical_value(value)
+            if canonical is None and word.endswith(_NAME_KEYS, 0, equals + 1) and _IS_PLAIN_NAME(value) is not None:
+                canonical = "u"  # the first context rule masks the whole name as <USER> (<HOST> after rhost=)
+            if canonical is not None and value != canonical:
+                return word[: equals + 1] + canonical
+        return word
+    core = word.lstrip(_CANONICAL_WRAP_LEFT)
+    start = len(word) - len(core)
+    core = core.rstrip(_CANONICAL_WRAP_RIGHT)
+    if core.isdecimal():
+        canonical = "1"
+    elif core.count(".") == 3 and _IS_IPV4(core) is not None:
+        canonical = "1.1.1.1"
+    elif start == 0 and len(core) == len(word) and len(word) >= 17 and _IS_MAC(word) is not None:
+        canonical = _CANONICAL_MAC
+    else:
+        return word
+    return word if core == canonical else word[:start] + canonical + word[start + len(core) :]
+
+
+def _canonical(message: str) -> str:
+    """``message`` with its free tokens spelt canonically (see above); ``message`` itself when none changed."""
+    if "://" in message:
+        return message
+    words = message.split(" ")
+    changed = False
+    spelt = _spelt_words
+    for index, word in enumerate(words):
+        if word.isalpha():
+            continue
+        canonical = spelt.get(word)
+        if canonical is None:
+            if word.isdecimal():
+                canonical = "1"  # the commonest free word: not worth a memo entry
+            else:
+                canonical = _canonical_word(word)
+                if len(word) <= _WORD_CACHE_MAX_LEN:  # IN=eth0, DST=10.0.0.5, LEN=40: the same words again and again
+                    if len(spelt) >= _WORD_CACHE_SIZE:
+                        spelt.clear()
+                    spelt[word] = canonical
+        if canonical is not word:
+            words[index] = canonical
+            changed = True
+    text = " ".join(words) if changed else message
+    if b"hhhhhhh" in text.encode().translate(_HEX_LETTERS_DIGITS):  # a run of seven hex characters: rarely any
+        text = _canonical_runs(text)
+    if text == message or _HAS_SPACED_DATE(message):
+        return message
+    return text
+
+
+def _canonical_runs(text: str) -> str:
+    """``text`` with its free hex runs spelt canonically."""
+    pieces = []
+    done = 0
+    for run in _HEX_RUN.finditer(text):
+        start, end = run.span()
+        value = run.group()
+        if value.isdecimal() or value.isalpha() or (end < len(text) and text[end] in _RUN_AFTER_NOT):
+            continue
+        if start == 0 or text[start - 1] in _RUN_BEFORE:
+            canonical = "a000000"
+        elif text.endswith(_FINGERPRINT_NAMES, 0, start):
+            canonical = "a" + "0" * (end - start - 1)  # a fingerprint rule counts the characters
+        else:
+            continue
+        pieces.append(text[done:start])
+        pieces.append(canonical)
+        done = end
+    if not pieces:
+        return text
+    pieces.append(text[done:])
+    return "".join(pieces)
+
+
+def _via_canonical(message: str) -> str:
+    """The template of a printable ASCII message, through the memos of its canonical form when it has one."""
+    canonical = _canonical(message)
+    if canonical is message:
+        return _mask(message)
+    return _shared_by_digits(canonical, _canonical_class_memo, _mask)
 
 
 def _mask(text: str) -> str:
@@ -385,7 +563,10 @@ def template_of(message: str) -> str:
     template = _exact_memo.get(message)
     if template is None:
         # printable ASCII messages that differ only in their numbers share one memo entry
-        template = _template_by_class(message) if message.isascii() and message.isprintable() else _mask(message)
+        if message.isascii() and message.isprintable():
+            template = _shared_by_digits(message, _class_memo, _via_canonical)
+        else:
+            template = _mask(message)
         if len(_exact_memo) >= _CACHE_SIZE:
             _exact_memo.clear()
         _exact_memo[message] = template
@@ -397,3 +578,6 @@ def clear_template_cache() -> None:
     _exact_memo.clear()
     _word_cache.clear()
     _class_memo.clear()
+    _canonical_class_memo.clear()
+    _free_keys.clear()
+    _spelt_words.clear()

@@ -38,13 +38,14 @@ class KeyState:
 class CorrelationTracker:
     """One correlation's windows; ``add`` says how many fall in the window when the threshold is reached."""
 
-    __slots__ = ("correlation", "dropped_keys", "keys", "max_keys")
+    __slots__ = ("_count", "_distinct", "_window_us", "correlation", "dropped_keys", "keys", "max_keys")
 
     def __init__(self, correlation: Correlation, max_keys: int = MAX_KEYS) -> None:
         self.correlation = correlation
         self.max_keys = max_keys
         self.keys: dict[str, KeyState] = {}
         self.dropped_keys = 0
+        self._count, self._window_us, self._distinct = correlation.count, correlation.window_us, correlation.distinct
 
     def add(self, key: str, time_us: int, value: str | None = None) -> int:
         """Record one event; the in-window count (or distinct count) if it is at or above the threshold, else 0."""
@@ -54,13 +55,14 @@ class CorrelationTracker:
                 self._make_room(time_us)
             state = self.keys[key] = KeyState(first_us=time_us, last_us=time_us)
         state.total += 1
-        state.last_us = max(state.last_us, time_us)
-        correlation = self.correlation
-        horizon = time_us - correlation.window_us
-        if correlation.distinct is None:
+        if time_us > state.last_us:
+            state.last_us = time_us
+        count = self._count
+        horizon = time_us - self._window_us
+        if self._distinct is None:
             times = state.times
             times.append(time_us)
-            if len(times) > correlation.count:
+            if len(times) > count:
                 times.popleft()
             while times and times[0] < horizon:
                 times.popleft()
@@ -71,16 +73,16 @@ class CorrelationTracker:
             values = state.values
             values[value] = time_us
             values.move_to_end(value)
-            cap = correlation.count * DISTINCT_HEADROOM
+            cap = count * DISTINCT_HEADROOM
             while values:
-                oldest, seen = next(iter(values.items()))
-                if seen >= horizon and len(values) <= cap:
+                oldest = next(iter(values))
+                if values[oldest] >= horizon and len(values) <= cap:
                     break
                 del values[oldest]
             inside = len(values)
         if inside > state.peak:
             state.peak = inside
-        if inside >= correlation.count:
+        if inside >= count:
             state.fired = True
             return inside
         return 0

@@ -61,9 +61,13 @@ class Correlation:
     origin: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RuleHit:
-    """One rule (or correlation) that fired on one entry."""
+    """One rule (or correlation) that fired on one entry; read-only by convention.
+
+    Not a frozen dataclass: one is built for every hit (nearly half of a journal's lines can be sshd failures),
+    and a frozen dataclass's ``__init__`` costs four times as much. It was never hashable anyway (``fields``).
+    """
 
     rule_id: str
     title: str

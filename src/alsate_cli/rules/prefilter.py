@@ -28,11 +28,13 @@ import json
 import re
 from collections.abc import Callable, Iterable
 
+from alsate_cli.rules.literals import trie_pattern
 from alsate_cli.rules.model import Rule
 from alsate_cli.rules.ruleset import RuleSet
 
 _MESSAGE_KEY = b'"MESSAGE":"'
 _IDENTIFIER_KEY = b'"SYSLOG_IDENTIFIER":"'
+_MESSAGE_KEY_LEN, _IDENTIFIER_KEY_LEN = len(_MESSAGE_KEY), len(_IDENTIFIER_KEY)
 _STRUCTURAL = frozenset(b"{,")
 _IDENTIFIER_MEMO_SIZE = 4096
 """Distinct identifiers are few, but log text can invent them; the memo is emptied when full."""
@@ -51,25 +53,31 @@ def _literal_search(rules: Iterable[Rule]) -> LiteralSearch:
 
     A case-sensitive literal that occurs also occurs lower-cased in the lower-cased text, so one search covers
     both kinds of rule (a case-only difference is a harmless extra parse). One alternation measured 2-3× faster
-    than a substring test per literal (about 25 of them for the rules that apply to every program).
+    than a substring test per literal (about 25 of them for the rules that apply to every program), and with the
+    literals' common prefixes factored out (``trie_pattern``) 2-3× faster again.
     """
     literals = sorted({_escaped(literal).lower() for rule in rules for literal in rule.contains})
-    return re.compile(b"|".join(re.escape(literal) for literal in literals)).search
+    return re.compile(trie_pattern(literals) if literals else b"").search  # no literal: every line might hit
 
 
-def _string_value(line: bytes, key: bytes) -> bytes | None:
-    """The raw bytes of ``key``'s string value, or None when it is absent, repeated, not a string or unusual."""
-    at = line.find(key)
-    if at <= 0 or line[at - 1] not in _STRUCTURAL:
+def _string_value(line: bytes, key: bytes, first: int = 0, last: int | None = None) -> bytes | None:
+    """The raw bytes of ``key``'s string value, or None when it is absent, repeated, not a string or unusual.
+
+    ``first`` and ``last`` bound the line inside a larger buffer (the reader's chunk), as ``bytes.find`` does.
+    """
+    if last is None:
+        last = len(line)
+    at = line.find(key, first, last)
+    if at <= first or line[at - 1] not in _STRUCTURAL:
         return None
     start = at + len(key)
-    end = line.find(b'"', start)
-    while end > 0 and line[end - 1] == 92:  # a backslash before the quote: escaped unless the backslash is
+    end = line.find(b'"', start, last)
+    while end >= 0 and line[end - 1] == 92:  # a backslash before the quote: escaped unless the backslash is
         backslashes = len(line[start:end]) - len(line[start:end].rstrip(b"\\"))
         if backslashes % 2 == 0:
             break
-        end = line.find(b'"', end + 1)
-    if end < 0 or line.find(key, end) >= 0:
+        end = line.find(b'"', end + 1, last)
+    if end < 0 or line.find(key, end, last) >= 0:
         return None
     return line[start:end]
 
@@ -105,11 +113,43 @@ class RuleLinePrefilter:
             self._by_identifier[raw] = search
         return search
 
-    def __call__(self, line: bytes) -> bool:
-        message = _string_value(line, _MESSAGE_KEY)
-        if message is None or not _plainly_escaped(message):
+    def __call__(self, line: bytes, first: int = 0, last: int | None = None) -> bool:
+        """Whether a rule might hit the line ``line[first:last]`` (bounds spare the reader a copy of each line).
+
+        ``_string_value`` and ``_plainly_escaped`` written out for the common case (no escaped quote, no backslash):
+        this runs on most lines of a journal when the rules are on.
+        """
+        if last is None:
+            last = len(line)
+        find = line.find
+        at = find(_MESSAGE_KEY, first, last)
+        if at <= first or line[at - 1] not in _STRUCTURAL:
             return True
-        identifier = _string_value(line, _IDENTIFIER_KEY)
-        if not identifier or not identifier.isascii() or b"\\" in identifier or b"\x7f" in identifier:
-            return True  # empty (journald falls back to _COMM), escaped or odd: let the parser and the rules decide
-        return self._search_for(identifier)(message.lower()) is not None
+        start = at + _MESSAGE_KEY_LEN
+        end = find(b'"', start, last)
+        if end < 0:
+            return True
+        if line[end - 1] == 92:  # a quote after a backslash: the general case
+            message = _string_value(line, _MESSAGE_KEY, first, last)
+            if message is None:
+                return True
+        elif find(_MESSAGE_KEY, end, last) >= 0:
+            return True
+        else:
+            message = line[start:end]
+        if not message.isascii() or b"\x7f" in message or (b"\\" in message and not _plainly_escaped(message)):
+            return True
+        at = find(_IDENTIFIER_KEY, first, last)
+        if at <= first or line[at - 1] not in _STRUCTURAL:
+            return True
+        start = at + _IDENTIFIER_KEY_LEN
+        end = find(b'"', start, last)
+        if end <= start or line[end - 1] == 92 or find(_IDENTIFIER_KEY, end, last) >= 0:
+            return True  # empty (journald falls back to _COMM), escaped, repeated: let the parser and the rules decide
+        identifier = line[start:end]
+        if not identifier.isascii() or b"\\" in identifier or b"\x7f" in identifier:
+            return True
+        search = self._by_identifier.get(identifier)
+        if search is None:
+            search = self._search_for(identifier)
+        return search(message.lower()) is not None

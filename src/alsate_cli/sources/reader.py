@@ -21,8 +21,8 @@ Decisions worth knowing:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from typing import BinaryIO
+from collections.abc import Iterator
+from typing import BinaryIO, Protocol
 
 from alsate_cli.entry import Entry
 from alsate_cli.priority import PrioritySelection
@@ -46,6 +46,12 @@ _CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1a\x1c-\x1f\x7f]")
 """Control bytes that do not occur in text (tab, CR, LF and ESC do: ESC starts colour codes)."""
 
 
+class LinePrefilter(Protocol):
+    """``needed(line)`` or ``needed(buffer, start, end)``: whether a line outside ``keep`` must still be parsed."""
+
+    def __call__(self, line: bytes, first: int = 0, last: int | None = None, /) -> bool: ...
+
+
 def _decode_text(line: bytes) -> str:
     """The line as text, or SkipLine(BINARY) when it is data rather than text."""
     if b"\0" in line:
@@ -63,47 +69,9 @@ def _decode_text(line: bytes) -> str:
     return text
 
 
-def _batches(stream: BinaryIO, max_line_bytes: int) -> Iterator[tuple[list[bytes | None], bool]]:
-    """Yield (lines without newlines, complete) per chunk read; None stands for a line over the limit.
-
-    Only the very last line of a stream can be incomplete (no newline): it comes alone with False.
-    Batching keeps the per-line cost down to one list step. Reads with ``read1`` where the stream has
-    it, so a pipe from ``journalctl --follow`` delivers lines as they arrive instead of per full chunk.
-    """
-    read = getattr(stream, "read1", None) or stream.read
-    carry = b""
-    discarding = False  # inside an over-long line, dropping bytes up to its newline
-    while True:
-        chunk = read(CHUNK_BYTES)
-        if not chunk:
-            break
-        if discarding:
-            newline = chunk.find(b"\n")
-            if newline < 0:
-                continue
-            discarding = False
-            chunk = chunk[newline + 1 :]
-        lines: list[bytes | None] = (carry + chunk).split(b"\n") if carry else chunk.split(b"\n")
-        carry = lines.pop()  # type: ignore[assignment]  # split() gives bytes only
-        for index, line in enumerate(lines):
-            if len(line) > max_line_bytes:  # type: ignore[arg-type]
-                lines[index] = None
-        if len(carry) > max_line_bytes:
-            lines.append(None)
-            carry = b""
-            discarding = True
-        if lines:
-            yield lines, True
-    if carry and not discarding:
-        yield [carry], False
-
-
-def _priority_bytes(keep: PrioritySelection) -> tuple[bool, ...]:
-    """Indexed by the byte after ``"PRIORITY":"``: True for the digits of priorities to drop."""
-    drop = [False] * 256
-    for level in range(8):
-        drop[ord("0") + level] = level not in keep
-    return tuple(drop)
+def _drop_tails(keep: PrioritySelection) -> tuple[bytes, ...]:
+    """What follows ``"PRIORITY":"`` in a line to drop unparsed: a digit outside ``keep`` and the closing quote."""
+    return tuple(b'%d"' % level for level in range(8) if level not in keep)
 
 
 def read_entries(
@@ -113,7 +81,7 @@ def read_entries(
     reference_time: float | None = None,
     max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
     keep: PrioritySelection | None = None,
-    needed: Callable[[bytes], bool] | None = None,
+    needed: LinePrefilter | None = None,
 ) -> Iterator[Entry]:
     """Yield an Entry for every parseable line of ``stream``; count and skip the rest.
 
@@ -131,52 +99,118 @@ def read_entries(
     ``needed`` (with ``keep``) is for callers whose threat rules must see entries outside ``keep``: a journal
     JSON line whose priority is outside ``keep`` is still parsed when ``needed(line)`` is true, and then every
     parsed entry is yielded, whatever its priority; the caller filters and counts. Only lines the byte test
-    drops are counted filtered here.
+    drops are counted filtered here. (It is called as ``needed(chunk, start, end)`` for a line inside the chunk
+    read, so that it is never copied out: ``RuleLinePrefilter`` takes both forms.)
+
+    This loop is the hot path of ingest, so it works on the chunks as read: a line that the byte test drops
+    (most lines of a journal) is tested in place with ``bytes.find`` and never copied out; the counters are
+    kept in locals and written to ``stats`` before each entry is handed on, after each chunk and at the end.
     """
     syslog = SyslogParser(reference_time)
-    drop = _priority_bytes(keep) if keep is not None else None
+    priority_key = _PRIORITY_KEY
+    drop_tail = _drop_tails(keep) if keep is not None else ()
     post_filter = keep is not None and needed is None
+    low, high = (keep.low, keep.high) if keep is not None else (0, 7)
+    read = getattr(stream, "read1", None) or stream.read  # read1: a pipe's lines arrive as written
     base = stats.read  # one IngestStats may count several streams
     lineno = 0
+    filtered = 0
+    carry = b""  # the start of a line that continues in the next chunk
+    discarding = False  # inside an over-long line, dropping bytes up to its newline
     try:
-        for lines, complete in _batches(stream, max_line_bytes):
-            for line in lines:
-                lineno += 1
-                if line is None:
-                    stats.skip(lineno, TOO_LONG)
+        while True:
+            chunk = read(CHUNK_BYTES)
+            segments: tuple[tuple[bytes, int, bool], ...]
+            if not chunk:
+                if not carry:
+                    break
+                segments = ((carry + b"\n", 0, False),)  # the last line has no newline: maybe cut off
+                carry = b""
+            elif discarding:
+                newline = chunk.find(b"\n")
+                if newline < 0:
                     continue
-                first = line[:1]
-                if first != b"{":
-                    stripped = line.lstrip()
-                    if not stripped:
-                        stats.skip(lineno, BLANK)
+                discarding = False
+                segments = ((chunk, newline + 1, True),)
+            elif carry:
+                newline = chunk.find(b"\n")
+                if newline < 0:
+                    carry += chunk
+                    if len(carry) > max_line_bytes:
+                        lineno += 1
+                        stats.skip(lineno, TOO_LONG)
+                        carry, discarding = b"", True
+                    continue
+                segments = ((carry + chunk[: newline + 1], 0, True), (chunk, newline + 1, True))
+                carry = b""
+            else:
+                segments = ((chunk, 0, True),)
+            for buffer, position, complete in segments:
+                find, startswith = buffer.find, buffer.startswith
+                while True:
+                    end = find(b"\n", position)
+                    if end < 0:
+                        break
+                    start, position = position, end + 1
+                    lineno += 1
+                    if end - start > max_line_bytes:
+                        stats.skip(lineno, TOO_LONG)
                         continue
-                    first = stripped[:1]
-                try:
-                    if first == b"{":
-                        if drop is not None:
-                            at = line.find(_PRIORITY_KEY)
-                            if (
-                                at >= 0
-                                and line.endswith(b"}")
-                                and len(line) > at + 14
-                                and drop[line[at + 12]]
-                                and line[at + 13] == 34  # the closing quote: a one-digit value
-                                and (needed is None or not needed(line))
-                            ):
-                                stats.filtered += 1  # `"PRIORITY":"6"`, a priority outside `keep`
-                                continue
-                        entry = parse_journal_json(line, lineno)
-                    else:
-                        entry = syslog.parse(_decode_text(line.rstrip(b"\r")), lineno)
-                except SkipLine as skip:
-                    reason = TRUNCATED_JSON if skip.reason == INVALID_JSON and not complete else skip.reason
-                    stats.skip(lineno, reason)
-                    continue
-                if post_filter and entry.priority not in keep:  # type: ignore[operator]
-                    stats.filtered += 1
-                    continue
-                stats.read = base + lineno  # set when the caller can look, not per line: exact and cheaper
-                yield entry
+                    if (  # the common case, tested in place: `{…"PRIORITY":"6"…}`, a priority outside `keep`
+                        drop_tail
+                        and buffer[start] == 123  # "{"
+                        and buffer[end - 1] == 125  # "}"
+                        and (at := find(priority_key, start, end)) >= 0
+                        and startswith(drop_tail, at + 12)
+                        and (needed is None or not needed(buffer, start, end))
+                    ):
+                        filtered += 1
+                        continue
+                    line = buffer[start:end]
+                    first = line[:1]
+                    if first != b"{":
+                        stripped = line.lstrip()
+                        if not stripped:
+                            stats.skip(lineno, BLANK)
+                            continue
+                        first = stripped[:1]
+                    try:
+                        if first == b"{":
+                            if drop_tail and buffer[start] != 123:  # indented JSON: the same byte test
+                                at = line.find(_PRIORITY_KEY)
+                                if (
+                                    at >= 0
+                                    and line.endswith(b"}")
+                                    and line.startswith(drop_tail, at + 12)
+                                    and (needed is None or not needed(line))
+                                ):
+                                    filtered += 1
+                                    continue
+                            entry = parse_journal_json(line, lineno)
+                        else:
+                            entry = syslog.parse(_decode_text(line.rstrip(b"\r")), lineno)
+                    except SkipLine as skip:
+                        reason = TRUNCATED_JSON if skip.reason == INVALID_JSON and not complete else skip.reason
+                        stats.skip(lineno, reason)
+                        continue
+                    if post_filter and not low <= entry.priority <= high:  # `keep` without `needed`: filter here
+                        filtered += 1
+                        continue
+                    stats.read = base + lineno  # set when the caller can look, not per line: exact and cheaper
+                    if filtered:
+                        stats.filtered += filtered
+                        filtered = 0
+                    yield entry
+            rest = segments[-1][0][position:] if chunk else b""
+            if len(rest) > max_line_bytes:
+                lineno += 1
+                stats.skip(lineno, TOO_LONG)
+                discarding = True
+            else:
+                carry = rest
+            stats.read = base + lineno  # the books balance after every read: a follower's counts stay current
+            stats.filtered += filtered
+            filtered = 0
     finally:  # also on an early stop, Ctrl-C or a read error: the count stays exact
         stats.read = base + lineno
+        stats.filtered += filtered
