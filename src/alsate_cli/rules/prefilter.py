@@ -36,6 +36,8 @@ _MESSAGE_KEY = b'"MESSAGE":"'
 _IDENTIFIER_KEY = b'"SYSLOG_IDENTIFIER":"'
 _MESSAGE_KEY_LEN, _IDENTIFIER_KEY_LEN = len(_MESSAGE_KEY), len(_IDENTIFIER_KEY)
 _STRUCTURAL = frozenset(b"{,")
+_STRING_REST = re.compile(rb'(?:[^"\\]++|\\.)*+"', re.DOTALL).match
+"""The rest of a JSON string up to its closing quote: runs of plain bytes, or a backslash and the byte it escapes."""
 _IDENTIFIER_MEMO_SIZE = 4096
 """Distinct identifiers are few, but log text can invent them; the memo is emptied when full."""
 
@@ -72,11 +74,9 @@ def _string_value(line: bytes, key: bytes, first: int = 0, last: int | None = No
         return None
     start = at + len(key)
     end = line.find(b'"', start, last)
-    while end >= 0 and line[end - 1] == 92:  # a backslash before the quote: escaped unless the backslash is
-        backslashes = len(line[start:end]) - len(line[start:end].rstrip(b"\\"))
-        if backslashes % 2 == 0:
-            break
-        end = line.find(b'"', end + 1, last)
+    if end >= 0 and line[end - 1] == 92:  # a backslash before the quote: the string ends at the first quote that
+        closing = _STRING_REST(line, start, last)  # an escape does not take (one regex over the escapes, in C)
+        end = closing.end() - 1 if closing is not None else -1
     if end < 0 or line.find(key, end, last) >= 0:
         return None
     return line[start:end]
