@@ -68,6 +68,12 @@ def test_a_modules_words_group_by_module_and_list_the_programs_that_loaded_it() 
     assert opened.id == group_id("pam_unix", opened.template)  # stable whichever program came first
 
 
+def test_an_identifier_of_nothing_but_control_sequences_names_no_program() -> None:
+    grouper = Grouper()
+    group = grouper.add(entry("disk is failing", identifier="\x1b[31m"))
+    assert (group.identifier, group.programs) == ("", set())
+
+
 def test_identifier_normalisation_keeps_meaningful_parts() -> None:
     assert identifier_key("sshd(pam_unix)") == "pam_unix"
     assert program_name("sshd(pam_unix)[77]:") == "sshd(pam_unix)"

@@ -32,21 +32,26 @@ def _clip(text: str) -> str:
     return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
 
 
-@lru_cache(maxsize=1024)
 def program_name(identifier: str) -> str:
     """The identifier as shown and compared: control-free, single-spaced, without a stray ``[pid]``/colon."""
     return _TRAILING_PID.sub("", one_line(identifier)).rstrip(":")
 
 
 @lru_cache(maxsize=1024)
-def identifier_key(identifier: str) -> str:
-    """The writer of the message, as grouping keys it: the program name, or the module of ``host(module)``.
+def writer_and_program(identifier: str) -> tuple[str, str]:
+    """(writer, program name) of a raw identifier, cached together: ``Grouper.add`` needs both for every entry.
 
-    ``sshd(pam_unix)`` and ``su(pam_unix)`` are pam_unix's words (one group); ``sshd`` stays ``sshd``.
+    The writer is what grouping keys on: the program name, or the module of ``host(module)``
+    (``sshd(pam_unix)`` and ``su(pam_unix)`` are pam_unix's words, one group); ``sshd`` stays ``sshd``.
     """
     name = program_name(identifier)
     module = _HOSTED_MODULE.fullmatch(name)
-    return module.group(1) if module is not None else name
+    return (module.group(1) if module is not None else name), name
+
+
+def identifier_key(identifier: str) -> str:
+    """The writer of the message, as grouping keys it (see :func:`writer_and_program`)."""
+    return writer_and_program(identifier)[0]
 
 
 def group_id(identifier: str, template: str) -> str:
@@ -69,7 +74,7 @@ class Grouper:
 
     def add(self, entry: Entry) -> Group:
         """Fold one entry into its group (creating it) and return that group."""
-        identifier = identifier_key(entry.identifier)
+        identifier, program = writer_and_program(entry.identifier)
         message = entry.message
         template = template_of(message)
         key = (identifier, template)
@@ -102,10 +107,8 @@ class Grouper:
         unit = entry.unit
         if unit and unit not in group.units and len(group.units) < MAX_LABELS:
             group.units.add(unit)
-        if entry.identifier:
-            program = program_name(entry.identifier)
-            if program not in group.programs and len(group.programs) < MAX_LABELS:
-                group.programs.add(program)
+        if program and program not in group.programs and len(group.programs) < MAX_LABELS:
+            group.programs.add(program)
         examples = group.examples
         # A message equal to a kept example would give that very example (one_line and _clip leave their own
         # output as it is): the common repeat costs one comparison instead of a normalisation.
