@@ -19,15 +19,22 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from alsate_cli.config import cache_dir
 from alsate_cli.errors import AlsateError
 from alsate_cli.explain.explanation import Explanation, Source, Status
 
+_T = TypeVar("_T")
+
 CACHE_FILENAME = "cache.sqlite3"
 BUSY_TIMEOUT_S = 10.0
 """How long a writer waits for another process's transaction before giving up."""
+
+MAX_ANALYSES = 8
+"""Recorded analyses kept (the newest): each is a few kB to a few MB, and only a re-run of a recent input uses one."""
+MAX_ANALYSIS_BYTES = 64 << 20
+"""A larger record (a flood of distinct groups) is not kept: reading the log again is cheaper than the disk."""
 
 UNCACHEABLE = frozenset({Status.NO_MODEL, Status.SKIPPED, Status.ERROR})
 """Outcomes that say nothing about the model's answer: storing them would hide a real answer later."""
@@ -90,9 +97,22 @@ def _create_model_hashes(db: sqlite3.Connection) -> None:
     )
 
 
+def _create_analyses(db: sqlite3.Connection) -> None:
+    db.execute(
+        """
+        CREATE TABLE analyses (
+            key TEXT PRIMARY KEY,
+            record BLOB NOT NULL,
+            created_at INTEGER NOT NULL
+        )
+        """
+    )
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _create_explanations,
     _create_model_hashes,
+    _create_analyses,
 )
 
 
@@ -247,6 +267,33 @@ class Cache:
                 (path, size, mtime_ns, sha256, int(time.time())),
             )
 
+    def get_analysis(self, key: str) -> bytes | None:
+        """The recorded analysis stored under ``key`` (see ``analysis_cache``), or None."""
+        with self._guard() as db:
+            row = db.execute("SELECT record FROM analyses WHERE key = ?", (key,)).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def put_analysis(self, key: str, record: bytes) -> None:
+        """Store a recorded analysis, keeping only the newest ``MAX_ANALYSES`` (and none over the size cap)."""
+        if len(record) > MAX_ANALYSIS_BYTES:
+            return
+        with self._guard() as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                db.execute(
+                    "INSERT OR REPLACE INTO analyses (key, record, created_at) VALUES (?, ?, ?)",
+                    (key, record, time.time_ns()),
+                )
+                db.execute(
+                    "DELETE FROM analyses WHERE key NOT IN (SELECT key FROM analyses ORDER BY created_at DESC LIMIT ?)",
+                    (MAX_ANALYSES,),
+                )
+                db.execute("COMMIT")
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
+
     def count(self, model_id: str | None = None) -> int:
         """How many answers are remembered (for one model, if given)."""
         with self._guard() as db:
@@ -257,8 +304,10 @@ class Cache:
         return int(row[0])
 
     def clear(self) -> int:
-        """Forget every answer (model digests are kept: they stay true); returns how many were removed."""
+        """Forget every answer and recorded analysis (model digests are kept: they stay true); returns how many
+        answers were removed."""
         with self._guard() as db:
+            db.execute("DELETE FROM analyses")
             return db.execute("DELETE FROM explanations").rowcount
 
     def close(self) -> None:
@@ -290,6 +339,12 @@ class NoCache:
         return None
 
     def remember_hash(self, path: str, size: int, mtime_ns: int, sha256: str) -> None:
+        return None
+
+    def get_analysis(self, key: str) -> bytes | None:
+        return None
+
+    def put_analysis(self, key: str, record: bytes) -> None:
         return None
 
     def count(self, model_id: str | None = None) -> int:
@@ -327,38 +382,34 @@ class BestEffortCache:
         with suppress(CacheError):
             broken.close()
 
-    def get(self, key: CacheKeyLike) -> Explanation | None:
+    def _attempt(self, call: Callable[[Cache | NoCache], _T], otherwise: _T) -> _T:
+        """``call(cache)``; on a CacheError, warn once, switch to NoCache and answer ``otherwise``."""
         try:
-            return self._cache.get(key)
+            return call(self._cache)
         except CacheError as exc:
             self._fail(exc)
-            return None
+            return otherwise
+
+    def get(self, key: CacheKeyLike) -> Explanation | None:
+        return self._attempt(lambda cache: cache.get(key), None)
 
     def put(self, key: CacheKeyLike, explanation: Explanation) -> None:
-        try:
-            self._cache.put(key, explanation)
-        except CacheError as exc:
-            self._fail(exc)
+        self._attempt(lambda cache: cache.put(key, explanation), None)
 
     def lookup_hash(self, path: str, size: int, mtime_ns: int) -> str | None:
-        try:
-            return self._cache.lookup_hash(path, size, mtime_ns)
-        except CacheError as exc:
-            self._fail(exc)
-            return None
+        return self._attempt(lambda cache: cache.lookup_hash(path, size, mtime_ns), None)
 
     def remember_hash(self, path: str, size: int, mtime_ns: int, sha256: str) -> None:
-        try:
-            self._cache.remember_hash(path, size, mtime_ns, sha256)
-        except CacheError as exc:
-            self._fail(exc)
+        self._attempt(lambda cache: cache.remember_hash(path, size, mtime_ns, sha256), None)
+
+    def get_analysis(self, key: str) -> bytes | None:
+        return self._attempt(lambda cache: cache.get_analysis(key), None)
+
+    def put_analysis(self, key: str, record: bytes) -> None:
+        self._attempt(lambda cache: cache.put_analysis(key, record), None)
 
     def count(self, model_id: str | None = None) -> int:
-        try:
-            return self._cache.count(model_id)
-        except CacheError as exc:
-            self._fail(exc)
-            return 0
+        return self._attempt(lambda cache: cache.count(model_id), 0)
 
     def close(self) -> None:
         with suppress(CacheError):

@@ -7,6 +7,7 @@ stage behave identically everywhere.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
 from rich.console import Console
 
@@ -34,20 +35,68 @@ def read_input(
     show_progress: bool,
     strict: bool = False,
     transform: EntryTransform | None = None,
+    reuse: bool = False,
 ) -> Analysis:
-    """Read the chosen input into ``analysis``; report skipped lines on stderr; fail under --strict."""
+    """Read the chosen input into ``analysis``; report skipped lines on stderr; fail under --strict.
+
+    With ``reuse`` a regular file read before with the same settings is not read again: its recorded analysis
+    comes from the cache file (see ``analysis_cache``), and a fresh reading is recorded there.
+    """
     if choice.uses_journalctl and analysis.threats is not None:
         widen_query_for_evidence(choice.query, selection, analysis.threats)
-    with open_input(choice) as stream, reading_status(status, analysis.stats, choice.describe(), enabled=show_progress):
-        analyze_stream(
-            stream, selection, time_range=time_range, on_entry=on_entry, analysis=analysis, transform=transform
-        )
+
+    def read() -> None:
+        with (
+            open_input(choice) as stream,
+            reading_status(status, analysis.stats, choice.describe(), enabled=show_progress),
+        ):
+            analyze_stream(
+                stream, selection, time_range=time_range, on_entry=on_entry, analysis=analysis, transform=transform
+            )
+
+    if reuse and on_entry is None and transform is None and not choice.uses_journalctl:
+        _read_or_reuse(choice, selection, time_range, analysis, status, read, show_progress=show_progress)
+    else:
+        read()
     report = skip_report(analysis.stats)
     if report:
         print(report, file=sys.stderr)
     if strict and analysis.stats.skipped:
         raise UsageError(f"--strict: {analysis.stats.skipped} malformed input lines (see above)")
     return analysis
+
+
+def _read_or_reuse(
+    choice: InputChoice,
+    selection: PrioritySelection,
+    time_range: TimeRange | None,
+    analysis: Analysis,
+    status: Console,
+    read: Callable[[], None],
+    *,
+    show_progress: bool,
+) -> None:
+    """Fill ``analysis`` from the analysis recorded for these bytes and settings, or ``read()`` and record it."""
+    from alsate_cli.analysis_cache import AnalysisReuse
+    from alsate_cli.cache import open_cache
+
+    def warn(message: str) -> None:
+        status.print(f"alsate: warning: {message}", markup=False, highlight=False)
+
+    with open_cache(None, warn=warn) as store:
+        plan = AnalysisReuse.for_run(choice.path, selection, time_range, analysis, store)
+        if plan is not None and plan.load_into(analysis, warn):
+            if show_progress:
+                status.print(
+                    f"Reused the analysis of {choice.describe()} recorded by an earlier run (same bytes, same "
+                    "settings); --no-cache reads it again.",
+                    markup=False,
+                    highlight=False,
+                )
+            return
+        read()
+        if plan is not None:
+            plan.save(analysis)
 
 
 def explain_outcome(

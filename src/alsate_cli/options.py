@@ -105,7 +105,12 @@ ModelPath = Annotated[
 ]  # fmt: skip
 NoCache = Annotated[
     bool,
-    typer.Option("--no-cache", rich_help_panel=MODEL, help="Neither read nor write the explanation cache."),
+    typer.Option(
+        "--no-cache",
+        rich_help_panel=MODEL,
+        help="Neither read nor write the cache: model answers, and (analyze) the recorded analysis that "
+        "lets a re-run over an unchanged input file skip reading it.",
+    ),
 ]
 NoExplain = Annotated[
     bool,

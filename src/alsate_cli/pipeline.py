@@ -38,6 +38,8 @@ class Analysis:
     """Ctrl-C stopped the reading early; what was read so far is still reported."""
     threats: ThreatEvaluator | None = None
     """Detection rules and correlations, when this run evaluates threats."""
+    reused: bool = False
+    """Filled from the recorded analysis of the same input instead of reading it (see ``analysis_cache``)."""
 
 
 def feed(

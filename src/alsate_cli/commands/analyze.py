@@ -103,7 +103,7 @@ def analyze(
     show_progress = not quiet and status.is_terminal
     read_input(
         choice, priority, analysis, status,
-        time_range=time_range, on_entry=on_entry, show_progress=show_progress, strict=strict,
+        time_range=time_range, on_entry=on_entry, show_progress=show_progress, strict=strict, reuse=not no_cache,
     )  # fmt: skip
     if output_format is OutputFormat.ENTRIES:
         outcome = Outcome(analysis=analysis, selection=priority)

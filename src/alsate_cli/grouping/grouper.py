@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 
 from alsate_cli.entry import Entry, short_line
@@ -117,6 +118,13 @@ class Grouper:
             if example not in examples:
                 examples.append(example)
         return group
+
+    @classmethod
+    def from_groups(cls, groups: Iterable[Group]) -> Grouper:
+        """A grouper holding finished groups (a recorded analysis), in the order given."""
+        grouper = cls()
+        grouper._groups = {(group.identifier, group.template): group for group in groups}
+        return grouper
 
     def groups(self) -> list[Group]:
         """Every group, in the order each was first created."""

@@ -36,6 +36,7 @@ def summary_dict(outcome: Outcome) -> dict[str, Any]:
         "model": outcome.model_name,
         "model_calls": outcome.model_calls,
         "cache_hits": outcome.cache_hits,
+        "analysis_reused": outcome.analysis.reused,
         "interrupted": outcome.interrupted,
         "threat": threat.as_json() if (threat := outcome.threat_summary()) is not None else None,
     }

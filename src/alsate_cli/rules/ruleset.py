@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,9 @@ class RuleSet:
     _wildcards: tuple[Rule, ...] = field(default=(), repr=False)
     _resolved: dict[str, tuple[Rule, ...]] = field(default_factory=dict, repr=False)
     _consumers: dict[str, tuple[Correlation, ...]] = field(default_factory=dict, repr=False)
+    source_digest: str | None = field(default=None, compare=False)
+    """blake2b of the rule files this set was loaded from (None when built otherwise): a recorded analysis is
+    reused only under the very same rules."""
 
     def __post_init__(self) -> None:
         by_identifier: dict[str, list[Rule]] = {}
@@ -49,7 +53,10 @@ class RuleSet:
         if user_dir is not None:
             files += user_files(user_dir)
         rules, correlations = merge(files)
-        return cls(rules, correlations)
+        digest = hashlib.blake2b(digest_size=16)
+        for name, text in files:
+            digest.update(f"{len(name)}:{name}{len(text)}:{text}".encode())
+        return cls(rules, correlations, source_digest=digest.hexdigest())
 
     def candidates(self, identifier: str) -> tuple[Rule, ...]:
         """The rules worth trying for a program: exact identifier, else its base name (``sshd(pam_unix)`` and
