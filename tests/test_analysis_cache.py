@@ -18,9 +18,11 @@ import pytest
 from alsate_cli.analysis_cache import AnalysisReuse
 from alsate_cli.cache import MAX_ANALYSES, Cache
 from alsate_cli.entry import Entry
+from alsate_cli.inputs import InputChoice
 from alsate_cli.pipeline import Analysis, feed
 from alsate_cli.priority import PrioritySelection
 from alsate_cli.rules import RuleSet, ThreatEvaluator
+from alsate_cli.sources.journalctl import JournalQuery
 from fixtures_journal import BASE_TIME_US, MakeJournal, journalctl_json
 from helpers_cli import ALSATE, analyze_json, run_alsate
 
@@ -180,8 +182,13 @@ def test_rules_built_in_code_and_special_files_do_not_qualify(tmp_path: Path) ->
         log = tmp_path / "x.json"
         log.write_bytes(b"\n")
         assert AnalysisReuse.for_run(str(log), WARNING, None, Analysis(threats=ThreatEvaluator(in_code)), cache) is None
-        assert AnalysisReuse.for_run("/dev/null", WARNING, None, Analysis(), cache) is None
-        assert AnalysisReuse.for_run(str(tmp_path), WARNING, None, Analysis(), cache) is None
+        assert AnalysisReuse.for_run(str(log), WARNING, None, Analysis(), cache) is not None
+    query = JournalQuery.from_options(since=None, until=None, units=None, boot=None, directory=None, files=None,
+                                      priority=WARNING)  # fmt: skip
+    assert InputChoice(path="/dev/null", query=query).regular_file() is None
+    assert InputChoice(path=str(tmp_path), query=query).regular_file() is None
+    assert InputChoice(path=str(tmp_path / "missing"), query=query).regular_file() is None
+    assert InputChoice(path=str(log), query=query).regular_file() == str(log)
 
 
 def test_the_cache_keeps_only_the_newest_records(tmp_path: Path) -> None:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import stat
 import time
 from collections.abc import Callable
 from contextlib import suppress
@@ -43,17 +42,6 @@ class AnalysisStore(Protocol):
 
     def get_analysis(self, key: str) -> bytes | None: ...
     def put_analysis(self, key: str, record: bytes) -> None: ...
-
-
-def regular_file(path: str | None) -> int | str | None:
-    """What to hash for the input: the path of a regular file, stdin's descriptor when stdin is redirected from a
-    regular file (``alsate analyze < file``), else None (a pipe, a terminal, journalctl)."""
-    try:
-        if path is not None and path != "-":
-            return path if stat.S_ISREG(os.stat(path).st_mode) else None
-        return 0 if stat.S_ISREG(os.fstat(0).st_mode) else None
-    except OSError:
-        return None  # opening it reports the problem as usual
 
 
 def input_digest(source: int | str) -> str:
@@ -123,16 +111,14 @@ class AnalysisReuse:
     @classmethod
     def for_run(
         cls,
-        path: str | None,
+        source: int | str,
         selection: PrioritySelection,
         time_range: TimeRange | None,
         analysis: Analysis,
         store: AnalysisStore,
     ) -> AnalysisReuse | None:
-        """The reuse plan for reading ``path`` (None: stdin) into ``analysis``, or None when it cannot qualify."""
-        source = regular_file(path)
-        if source is None:
-            return None
+        """The reuse plan for reading ``source`` (a regular file's path, or descriptor 0 for stdin redirected from
+        one: ``InputChoice.regular_file``) into ``analysis``; None when it cannot qualify."""
         threats = analysis.threats
         rules_digest = None if threats is None else threats.ruleset.source_digest
         if threats is not None and rules_digest is None:

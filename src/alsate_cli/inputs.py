@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import stat
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,6 +29,16 @@ class InputChoice:
     @property
     def uses_journalctl(self) -> bool:
         return self.path is None and sys.stdin.isatty()
+
+    def regular_file(self) -> int | str | None:
+        """The input as a regular file that can be read twice: its path, or stdin's descriptor 0 when stdin is
+        redirected from one (``alsate analyze < file``); None for a pipe, a terminal, a device or journalctl."""
+        try:
+            if self.path is not None and self.path != "-":
+                return self.path if stat.S_ISREG(os.stat(self.path).st_mode) else None
+            return 0 if stat.S_ISREG(os.fstat(0).st_mode) else None
+        except OSError:
+            return None  # opening it reports the problem as usual
 
 
 @contextlib.contextmanager

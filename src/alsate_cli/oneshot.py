@@ -54,8 +54,9 @@ def read_input(
                 stream, selection, time_range=time_range, on_entry=on_entry, analysis=analysis, transform=transform
             )
 
-    if reuse and on_entry is None and transform is None and not choice.uses_journalctl:
-        _read_or_reuse(choice, selection, time_range, analysis, status, read, show_progress=show_progress)
+    source = choice.regular_file() if reuse and on_entry is None and transform is None else None
+    if source is not None:
+        _read_or_reuse(choice, source, selection, time_range, analysis, status, read, show_progress=show_progress)
     else:
         read()
     report = skip_report(analysis.stats)
@@ -68,6 +69,7 @@ def read_input(
 
 def _read_or_reuse(
     choice: InputChoice,
+    source: int | str,
     selection: PrioritySelection,
     time_range: TimeRange | None,
     analysis: Analysis,
@@ -84,7 +86,7 @@ def _read_or_reuse(
         status.print(f"alsate: warning: {message}", markup=False, highlight=False)
 
     with open_cache(None, warn=warn) as store:
-        plan = AnalysisReuse.for_run(choice.path, selection, time_range, analysis, store)
+        plan = AnalysisReuse.for_run(source, selection, time_range, analysis, store)
         if plan is not None and plan.load_into(analysis, warn):
             if show_progress:
                 status.print(
