@@ -223,6 +223,13 @@ _HEXES = [("1a2e68840cf8",), ("d9b1005a7cf0",), ("00000000000a",), ("abcdef1",),
                 ("invalid", "1.2.3.4", "22", "abcdef1"),
             ],
         ),
+        # a host name whose end could start the user rule's "failure for " is not spelt canonically
+        [
+            "authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=xfailure for bob",
+            "authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=host.example for bob",
+            "authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=xfailure  user=root",
+            "authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=mail.example.org",
+        ],
         # where a canonical spelling would change the template, none is used
         ["FOR 'x '00000001 failed", "FOR 'x '1 failed", "sda=00000000 read", "sda=1 read"],
         ["at Jul  9 12:34:56 2024 port 22", "at Jul  9 12:34:56 1 port 22", "10/Oct/2000:13:55:36abcdef1 x"],

@@ -383,7 +383,9 @@ def _shared_by_digits(message: str, memo: dict[bytes, tuple[str, str] | _ByKept]
 #   covers all of it, and a fingerprint only counts its length, which is kept there;
 # * the value of ``user=`` (``ruser=``, ``euser=``), ``logname=``, ``USER=`` or ``rhost=`` when it is a plain name
 #   (no bracket, comma or semicolon, no final dot, not ``invalid``/``illegal``): the first context rules take it
-#   whole as ``<USER>``/``<HOST>`` before anything else reads it.
+#   whole as ``<USER>``/``<HOST>`` before anything else reads it. For ``rhost=`` only when it ends the message or
+#   ``user=`` follows: the user rule runs before the host rule, and a value ending in ``failure`` before ``for bob``
+#   would start its ``failure for`` right inside the name.
 #
 # Not done where a date could be read (a month name before a digit: the date rule counts digits across words) or
 # where a URL could start (``://``: whether a run begins with a letter would matter).
@@ -480,6 +482,8 @@ def _canonical(message: str) -> str:
                         spelt.clear()
                     spelt[word] = canonical
         if canonical is not word:
+            if canonical.endswith("rhost=u") and not _ends_or_user_follows(words, index):
+                continue  # the user rule, which runs first, could start inside this host name (see above)
             words[index] = canonical
             changed = True
     text = " ".join(words) if changed else message
@@ -488,6 +492,11 @@ def _canonical(message: str) -> str:
     if text == message or _HAS_SPACED_DATE(message):
         return message
     return text
+
+
+def _ends_or_user_follows(words: list[str], index: int) -> bool:
+    """Whether ``words[index]`` is the last word, or ``user=`` starts the next one (pam_unix's ``rhost=X user=Y``)."""
+    return index + 1 == len(words) or words[index + 1].startswith("user=")
 
 
 def _canonical_runs(text: str) -> str:
