@@ -81,11 +81,9 @@ def analysis_key(
     selection: PrioritySelection,
     time_range: TimeRange | None,
     rules_digest: str | None,
-    *,
-    now: float | None = None,
 ) -> str:
     """The cache key of one reading: every input the finished analysis depends on (see the module's docstring)."""
-    moment = time.localtime(now)
+    moment = time.localtime()
     since = until = None
     if time_range is not None:
         since, until = time_range.since_us, time_range.until_us

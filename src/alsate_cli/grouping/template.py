@@ -409,6 +409,9 @@ _spelt_words: dict[str, str] = {}
 memo."""
 _NAME_KEYS = ("user=", "logname=", "USER=", "rhost=")
 """Keys whose value the user and host context rules take whole as a name (``ruser=``, ``euser=`` too)."""
+_CANONICAL_NAME = "u"
+_CANONICAL_HOST_WORD = "rhost=" + _CANONICAL_NAME
+"""How a ``rhost=`` name is spelt canonically: ``_canonical`` keeps the name where its context forbids that."""
 _IS_PLAIN_NAME = re.compile(r"(?!invalid|illegal)[A-Za-z0-9_@.-]*[A-Za-z0-9_@-]").fullmatch
 """A name those rules take to its end (no bracket, comma, semicolon, final dot), not one their look-ahead reads."""
 _free_keys: dict[str, bool] = {}
@@ -443,7 +446,7 @@ def _canonical_word(word: str) -> str:
             value = word[equals + 1 :]
             canonical = _canonical_value(value)
             if canonical is None and word.endswith(_NAME_KEYS, 0, equals + 1) and _IS_PLAIN_NAME(value) is not None:
-                canonical = "u"  # the first context rule masks the whole name as <USER> (<HOST> after rhost=)
+                canonical = _CANONICAL_NAME  # the first context rules mask the whole name (<USER>, <HOST>)
             if canonical is not None and value != canonical:
                 return word[: equals + 1] + canonical
         return word
@@ -482,7 +485,7 @@ def _canonical(message: str) -> str:
                         spelt.clear()
                     spelt[word] = canonical
         if canonical is not word:
-            if canonical.endswith("rhost=u") and not _ends_or_user_follows(words, index):
+            if canonical.endswith(_CANONICAL_HOST_WORD) and not _ends_or_user_follows(words, index):
                 continue  # the user rule, which runs first, could start inside this host name (see above)
             words[index] = canonical
             changed = True
