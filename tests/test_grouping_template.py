@@ -234,6 +234,16 @@ _HEXES = [("1a2e68840cf8",), ("d9b1005a7cf0",), ("00000000000a",), ("abcdef1",),
         ["FOR 'x '00000001 failed", "FOR 'x '1 failed", "sda=00000000 read", "sda=1 read"],
         ["at Jul  9 12:34:56 2024 port 22", "at Jul  9 12:34:56 1 port 22", "10/Oct/2000:13:55:36abcdef1 x"],
         ["see abcdef1://x now", "see 1234567a://x now", "id x:1234567a", "id x:abcdefa1", "12:34:1234567a"],
+        # word spellings memoised by digit shape: a month name before a number, bare hex words of every case
+        [
+            "report Jan 5 12:00:00 done port 22",
+            "report Jan 12345 12:00:00 done port 22",
+            "report Janx 5 port 22",
+            "report Sept. 5 port 22",
+            "report xJan 1 port 22",
+            "report Jan. 12345 port 22",
+        ],
+        _family("at {} ip {} sp {}", [("1abcdef", "1234567", "abcdefa"), ("1ABCDEF", "0000000a", "a1b2c3d4e5")]),
     ],
 )
 def test_memoised_templates_equal_the_passes_for_every_spelling(messages: list[str]) -> None:

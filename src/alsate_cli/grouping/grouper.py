@@ -24,6 +24,9 @@ _TRAILING_PID = re.compile(r"\[\d+\]:?$")
 _HOSTED_MODULE = re.compile(r"[\w.+-]+\(([\w.+-]+)\)")
 """``host(module)``, as old syslog names a PAM module's lines (``sshd(pam_unix)``)."""
 
+_MAX_WRITERS = 4096
+"""Distinct identifiers one grouper remembers (writer and program name) before it starts afresh."""
+
 MAX_TEXT = 2000
 """Longest example or representative kept (characters): a group's memory stays bounded even for giant messages,
 and the model is shown a line it can read whole."""
@@ -68,27 +71,26 @@ class Grouper:
     the first entry, replaced only when a strictly more severe one arrives, so the model explains the worst case.
     """
 
-    __slots__ = ("_groups",)
+    __slots__ = ("_groups", "_writers")
 
     def __init__(self) -> None:
         self._groups: dict[tuple[str, str], Group] = {}
+        self._writers: dict[str, tuple[str, str]] = {}
+        """Raw identifier → (writer, program name): ``add`` needs both for every entry, and writers are few."""
 
     def add(self, entry: Entry) -> Group:
         """Fold one entry into its group (creating it) and return that group."""
-        identifier, program = writer_and_program(entry.identifier)
+        writer = self._writers.get(entry.identifier)
+        if writer is None:
+            if len(self._writers) >= _MAX_WRITERS:  # bounded, like every memo: a hostile stream of identifiers
+                self._writers.clear()
+            writer = self._writers[entry.identifier] = writer_and_program(entry.identifier)
+        identifier, program = writer
         message = entry.message
         template = template_of(message)
-        key = (identifier, template)
-        group = self._groups.get(key)
+        group = self._groups.get((identifier, template))
         if group is None:
-            group = Group(
-                id=group_id(identifier, template),
-                identifier=identifier,
-                template=template,
-                priority=entry.priority,
-                representative=_clip(one_line(short_line(entry))),
-            )
-            self._groups[key] = group
+            group = self._new_group(entry, identifier, template)
         elif entry.priority < group.priority:
             group.priority = entry.priority
             group.representative = _clip(one_line(short_line(entry)))
@@ -98,9 +100,12 @@ class Grouper:
             group.priority_inferred = False
         seen = entry.time_us
         if seen is not None:
-            if group.first_seen_us is None or seen < group.first_seen_us:
+            first = group.first_seen_us
+            if first is None:
+                group.first_seen_us = group.last_seen_us = seen
+            elif seen < first:
                 group.first_seen_us = seen
-            if group.last_seen_us is None or seen > group.last_seen_us:
+            elif seen > group.last_seen_us:  # type: ignore[operator]  # set together with first_seen_us
                 group.last_seen_us = seen
         hostname = entry.hostname  # the labels are nearly always known already: one look-up each
         if hostname and hostname not in group.hosts and len(group.hosts) < MAX_LABELS:
@@ -117,6 +122,17 @@ class Grouper:
             example = _clip(one_line(message))
             if example not in examples:
                 examples.append(example)
+        return group
+
+    def _new_group(self, entry: Entry, identifier: str, template: str) -> Group:
+        group = Group(
+            id=group_id(identifier, template),
+            identifier=identifier,
+            template=template,
+            priority=entry.priority,
+            representative=_clip(one_line(short_line(entry))),
+        )
+        self._groups[(identifier, template)] = group
         return group
 
     @classmethod

@@ -14,9 +14,10 @@ addresses are masked (the reverse-DNS name in ``<IP> (name)``, ``su``'s ``(to ro
 
 Messages of one issue rarely repeat exactly (pids, ports, addresses), so before the passes a memo keyed on the
 message's *digit shape* (see ``_shared_by_digits``) answers most lines with one dictionary lookup, and the lines it
-misses go through a second one keyed on their *canonical form* (numbers of any length, hex words, MAC addresses and
-user names spelt one way where that provably changes no template, see ``_canonical``) before the passes. Both are
-exact; ``benchmarks/template_equivalence.py`` compares every template with the frozen pre-memo implementation.
+misses go through two more keyed on their *canonical form* (numbers of any length, hex words, MAC addresses and
+user names spelt one way where that provably changes no template, see ``_canonical``; the spelling of each word is
+itself memoised by the word's digit shape) before the passes. All are exact; ``benchmarks/template_equivalence.py``
+compares every template with the frozen pre-memo implementation.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ _WORD_CACHE_SIZE = 16384
 _WORD_CACHE_MAX_LEN = 64
 _word_cache: dict[str, str] = {}
 _exact_memo: dict[str, str] = {}
+_canonical_memo: dict[str, str] = {}
+"""Canonical forms (see ``_canonical``) and their templates."""
 
 _HEX = "[0-9a-fA-F]"
 _CLOCK = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?"
@@ -394,6 +397,7 @@ _HEX_RUN = re.compile(r"[0-9a-f]{7,}")
 _FINGERPRINT_NAMES = ("SHA256:", "SHA384:", "SHA512:", "SHA1:", "MD5:")
 _RUN_BEFORE = frozenset(" /=[({<\"'+")
 """What may precede a free hex run (or the start of the message; or ``:`` after a fingerprint name)."""
+_CANONICAL_RUN = "a000000"
 _RUN_AFTER_NOT = frozenset("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_-")
 _IS_MAC = re.compile(r"(?:[0-9a-f]{2}:){5,}[0-9a-f]{2}").fullmatch
 _CANONICAL_MAC = "00:00:00:00:00:00"
@@ -404,9 +408,6 @@ _DEVICE_LETTERS = re.compile(r"[sv]d").search
 """A key the device rule could rewrite (``sda=``): its value would then be masked as part of another word."""
 _HAS_SPACED_DATE = re.compile(rf"{_MONTH} +\d").search
 """``_HAS_DATE`` before spaces are collapsed (``Jul  9``)."""
-_spelt_words: dict[str, str] = {}
-"""Words (not alphabetic) and their canonical spelling (the word itself when it has none); bounded like the word
-memo."""
 _NAME_KEYS = ("user=", "logname=", "USER=", "rhost=")
 """Keys whose value the user and host context rules take whole as a name (``ruser=``, ``euser=`` too)."""
 _CANONICAL_NAME = "u"
@@ -429,12 +430,12 @@ def _canonical_value(value: str) -> str | None:
     return None
 
 
-def _canonical_word(word: str) -> str:
-    """A word (not alphabetic, not decimal) spelt canonically, or the word itself when it is not free."""
+def _canonical_word(word: str) -> str | None:
+    """The canonical spelling of a free word (not alphabetic), or None when the word has none."""
     equals = word.find("=")
     if equals >= 0:
         if equals == 0:
-            return word
+            return None
         key = word[:equals]
         free = _free_keys.get(key)
         if free is None:
@@ -442,14 +443,13 @@ def _canonical_word(word: str) -> str:
             if len(_free_keys) >= _WORD_CACHE_SIZE:
                 _free_keys.clear()
             _free_keys[key] = free
-        if free:
-            value = word[equals + 1 :]
-            canonical = _canonical_value(value)
-            if canonical is None and word.endswith(_NAME_KEYS, 0, equals + 1) and _IS_PLAIN_NAME(value) is not None:
-                canonical = _CANONICAL_NAME  # the first context rules mask the whole name (<USER>, <HOST>)
-            if canonical is not None and value != canonical:
-                return word[: equals + 1] + canonical
-        return word
+        if not free:
+            return None
+        value = word[equals + 1 :]
+        canonical = _canonical_value(value)
+        if canonical is None and word.endswith(_NAME_KEYS, 0, equals + 1) and _IS_PLAIN_NAME(value) is not None:
+            canonical = _CANONICAL_NAME  # the first context rules mask the whole name (<USER>, <HOST>)
+        return None if canonical is None else word[: equals + 1] + canonical
     core = word.lstrip(_CANONICAL_WRAP_LEFT)
     start = len(word) - len(core)
     core = core.rstrip(_CANONICAL_WRAP_RIGHT)
@@ -460,41 +460,80 @@ def _canonical_word(word: str) -> str:
     elif start == 0 and len(core) == len(word) and len(word) >= 17 and _IS_MAC(word) is not None:
         canonical = _CANONICAL_MAC
     else:
-        return word
-    return word if core == canonical else word[:start] + canonical + word[start + len(core) :]
+        return None
+    return word[:start] + canonical + word[start + len(core) :]
+
+
+# Words are spelt one at a time, and what a word's spelling depends on is its *digit shape* (the word with every
+# ASCII digit made 1): where ``=`` and the wrappers sit, whether a core or value is decimal, an IPv4 address, a MAC
+# or a plain name, and which key it follows — none of it reads a digit's value. So the spelling of a shape is
+# memoised, and a line whose word shapes are all known is spelt by dictionary look-ups in C, without a Python loop.
+# Not memoised: words with a free hex run (one-offs, and ``SHA256:`` before a run is read by its digits), ``rhost=``
+# names (their spelling depends on the next word) and words that could end a month name
+# (``Jan``, ``Sept.``: a date could then be read across words, which is checked on the whole message).
+_decided_shapes: set[bytes] = set()
+"""Digit shapes of words whose spelling the shape alone decides."""
+_spelling_by_shape: dict[bytes, str] = {}
+"""Of those, the shapes of free words, with their canonical spelling; other decided shapes are spelt as they are."""
 
 
 def _canonical(message: str) -> str:
     """``message`` with its free tokens spelt canonically (see above); ``message`` itself when none changed."""
     if "://" in message:
         return message
+    shapes = message.encode().translate(_DIGITS_AS_ONE).split(b" ")
     words = message.split(" ")
-    changed = False
-    spelt = _spelt_words
-    for index, word in enumerate(words):
-        if word.isalpha():
-            continue
-        canonical = spelt.get(word)
-        if canonical is None:
-            if word.isdecimal():
-                canonical = "1"  # the commonest free word: not worth a memo entry
-            else:
-                canonical = _canonical_word(word)
-                if len(word) <= _WORD_CACHE_MAX_LEN:  # IN=eth0, DST=10.0.0.5, LEN=40: the same words again and again
-                    if len(spelt) >= _WORD_CACHE_SIZE:
-                        spelt.clear()
-                    spelt[word] = canonical
-        if canonical is not word:
-            if canonical.endswith(_CANONICAL_HOST_WORD) and not _ends_or_user_follows(words, index):
-                continue  # the user rule, which runs first, could start inside this host name (see above)
-            words[index] = canonical
-            changed = True
-    text = " ".join(words) if changed else message
-    if b"hhhhhhh" in text.encode().translate(_HEX_LETTERS_DIGITS):  # a run of seven hex characters: rarely any
-        text = _canonical_runs(text)
-    if text == message or _HAS_SPACED_DATE(message):
+    spelt = list(map(_spelling_by_shape.get, shapes, words))  # decided shapes spelt, the rest as they are
+    if not _decided_shapes.issuperset(shapes) and not _spell_undecided(message, words, shapes, spelt):
         return message
-    return text
+    text = " ".join(spelt)
+    return message if text == message else text
+
+
+def _spell_undecided(message: str, words: list[str], shapes: list[bytes], spelt: list[str]) -> bool:
+    """Spell (in ``spelt``) the words whose shape is not decided, memoising the shapes that decide their spelling.
+    False when the message must keep its spelling: a date could be read across its words."""
+    decided = list(map(_decided_shapes.__contains__, shapes))
+    maybe_date = False
+    index = -1
+    while True:
+        try:
+            index = decided.index(False, index + 1)
+        except ValueError:
+            break
+        word = words[index]
+        if len(word) >= 7 and not word.strip(_LOWER_HEX) and not word.isdecimal() and not word.isalpha():
+            spelt[index] = _CANONICAL_RUN  # a bare hex run (an address, an id): what _spelt_runs gives, and a one-off
+            continue
+        spelling = _canonical_word(word)
+        by_context = spelling is not None and spelling.endswith(_CANONICAL_HOST_WORD)
+        if by_context and not _ends_or_user_follows(words, index):
+            spelling = None  # the user rule, which runs first, could start inside this host name (see above)
+        spelt[index] = word if spelling is None else spelling
+        month_like = _ends_like_month(word)
+        maybe_date = maybe_date or month_like
+        if _has_hex_run(spelt[index]):
+            spelt[index] = _spelt_runs(spelt[index])
+        elif not (by_context or month_like) and len(word) <= _WORD_CACHE_MAX_LEN:
+            if len(_decided_shapes) >= _WORD_CACHE_SIZE:
+                _decided_shapes.clear()
+                _spelling_by_shape.clear()
+            _decided_shapes.add(shapes[index])
+            if spelling is not None:
+                _spelling_by_shape[shapes[index]] = spelling
+    return not (maybe_date and _HAS_SPACED_DATE(message))
+
+
+_MONTH_NAMES = frozenset(("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"))
+_LOWERCASE = "abcdefghijklmnopqrstuvwxyz"
+
+
+def _ends_like_month(word: str) -> bool:
+    """Whether ``word`` ends with what ``_MONTH`` matches (``Jan``, ``September``, ``xSept.``), without a regex scan:
+    such a match starts at the letter before the word's final lower-case run (and an optional dot)."""
+    core = word[:-1] if word.endswith(".") else word
+    stem = len(core.rstrip(_LOWERCASE))
+    return stem > 0 and len(core) - stem >= 2 and core[stem - 1 : stem + 2] in _MONTH_NAMES
 
 
 def _ends_or_user_follows(words: list[str], index: int) -> bool:
@@ -502,27 +541,32 @@ def _ends_or_user_follows(words: list[str], index: int) -> bool:
     return index + 1 == len(words) or words[index + 1].startswith("user=")
 
 
-def _canonical_runs(text: str) -> str:
-    """``text`` with its free hex runs spelt canonically."""
+def _has_hex_run(word: str) -> bool:
+    """Whether ``word`` holds seven hex characters in a row (rarely: a cheap test before ``_spelt_runs``)."""
+    return b"hhhhhhh" in word.encode().translate(_HEX_LETTERS_DIGITS)
+
+
+def _spelt_runs(word: str) -> str:
+    """``word`` with its free hex runs spelt canonically."""
     pieces = []
     done = 0
-    for run in _HEX_RUN.finditer(text):
+    for run in _HEX_RUN.finditer(word):
         start, end = run.span()
         value = run.group()
-        if value.isdecimal() or value.isalpha() or (end < len(text) and text[end] in _RUN_AFTER_NOT):
+        if value.isdecimal() or value.isalpha() or (end < len(word) and word[end] in _RUN_AFTER_NOT):
             continue
-        if start == 0 or text[start - 1] in _RUN_BEFORE:
-            canonical = "a000000"
-        elif text.endswith(_FINGERPRINT_NAMES, 0, start):
+        if start == 0 or word[start - 1] in _RUN_BEFORE:
+            canonical = _CANONICAL_RUN
+        elif word.endswith(_FINGERPRINT_NAMES, 0, start):
             canonical = "a" + "0" * (end - start - 1)  # a fingerprint rule counts the characters
         else:
             continue
-        pieces.append(text[done:start])
+        pieces.append(word[done:start])
         pieces.append(canonical)
         done = end
     if not pieces:
-        return text
-    pieces.append(text[done:])
+        return word
+    pieces.append(word[done:])
     return "".join(pieces)
 
 
@@ -531,7 +575,13 @@ def _via_canonical(message: str) -> str:
     canonical = _canonical(message)
     if canonical is message:
         return _mask(message)
-    return _shared_by_digits(canonical, _canonical_class_memo, _mask)
+    template = _canonical_memo.get(canonical)  # canonical forms repeat far more than messages do
+    if template is None:
+        template = _shared_by_digits(canonical, _canonical_class_memo, _mask)
+        if len(_canonical_memo) >= _CACHE_SIZE:
+            _canonical_memo.clear()
+        _canonical_memo[canonical] = template
+    return template
 
 
 def _mask(text: str) -> str:
@@ -588,8 +638,10 @@ def template_of(message: str) -> str:
 def clear_template_cache() -> None:
     """Forget memoised templates and words (benchmarks measure cold runs)."""
     _exact_memo.clear()
+    _canonical_memo.clear()
     _word_cache.clear()
     _class_memo.clear()
     _canonical_class_memo.clear()
     _free_keys.clear()
-    _spelt_words.clear()
+    _decided_shapes.clear()
+    _spelling_by_shape.clear()
