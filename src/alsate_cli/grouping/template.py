@@ -298,8 +298,8 @@ def _normalise(text: str) -> str:
 # second sighting, so one-off messages (a MAC, a hex address) pay nothing for it.
 _DIGITS_AS_ONE = bytes.maketrans(b"0123456789", b"1111111111")
 _SIBLING_DIGITS = str.maketrans("0123456789", "1234567890")
-_READ_BY_VALUE = re.compile(
-    r"(?<=[A-Za-z_])[0-9]+|[0-9](?=[xX])|[0-9](?=[0-9a-fA-F]{7})|(?<=[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.)[0-9]"
+_READ_BY_VALUE = re.compile(  # starts with the digit, so that re skips to digits instead of trying every position
+    r"[0-9](?:(?<=[A-Za-z_][0-9])[0-9]*|(?=[xX])|(?=[0-9a-fA-F]{7})|(?<=[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-9]))"
 )
 _MEMO_SIZE = 16384
 _KEPT_VARIANTS = 256
