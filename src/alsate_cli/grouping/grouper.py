@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
-from functools import lru_cache
 
 from alsate_cli.entry import Entry, short_line
 from alsate_cli.grouping.group import MAX_EXAMPLES, MAX_LABELS, Group
@@ -41,9 +40,8 @@ def program_name(identifier: str) -> str:
     return _TRAILING_PID.sub("", one_line(identifier)).rstrip(":")
 
 
-@lru_cache(maxsize=1024)
 def writer_and_program(identifier: str) -> tuple[str, str]:
-    """(writer, program name) of a raw identifier, cached together: ``Grouper.add`` needs both for every entry.
+    """(writer, program name) of a raw identifier (``Grouper.add`` memoises both per identifier).
 
     The writer is what grouping keys on: the program name, or the module of ``host(module)``
     (``sshd(pam_unix)`` and ``su(pam_unix)`` are pam_unix's words, one group); ``sshd`` stays ``sshd``.

@@ -227,6 +227,13 @@ _IS_IPV4 = re.compile(_IPV4).fullmatch
 _IS_KEY = re.compile(r"[A-Za-z_][A-Za-z_.-]*").fullmatch
 _LOWER_HEX = "0123456789abcdef"
 _IS_LOWER_MAC = re.compile(r"(?:[0-9a-f]{2}:){5,}[0-9a-f]{2}").fullmatch
+"""Six or more lower-case hex pairs: a MAC address as the shape rules mask it whatever its pairs."""
+
+
+def _is_bare_hex_run(word: str) -> bool:
+    """Seven or more lower-case hex characters, with a letter and a digit (an address, an id): the shape rules
+    mask the whole word as ``<HEX>``, and the canonical form spells it ``_CANONICAL_RUN``."""
+    return len(word) >= 7 and not word.strip(_LOWER_HEX) and not word.isalpha() and not word.isdecimal()
 
 
 def _mask_word(word: str) -> str:
@@ -256,8 +263,8 @@ def _mask_word(word: str) -> str:
         return f"{word[:start]}<NUM>{word[start + len(core) :]}"
     if _IS_IPV4(core) is not None:
         return f"{word[:start]}<IP>{word[start + len(core) :]}"
-    if len(word) >= 7 and not word.strip(_LOWER_HEX) and not word.isalpha():
-        masked = "<HEX>"  # what the shape rules give a bare lowercase hex run with a letter and a digit (an address)
+    if _is_bare_hex_run(word):
+        masked = "<HEX>"
     elif len(word) >= 17 and _IS_LOWER_MAC(word) is not None:
         # Six or more lower-case hex pairs: at the first pair no rule listed before the MAC rule can match (each
         # needs a "/", a "-", "SHA"/"MD5", or a digit pair not followed by ":"), and the MAC rule takes it all.
@@ -399,7 +406,6 @@ _RUN_BEFORE = frozenset(" /=[({<\"'+")
 """What may precede a free hex run (or the start of the message; or ``:`` after a fingerprint name)."""
 _CANONICAL_RUN = "a000000"
 _RUN_AFTER_NOT = frozenset("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_-")
-_IS_MAC = re.compile(r"(?:[0-9a-f]{2}:){5,}[0-9a-f]{2}").fullmatch
 _CANONICAL_MAC = "00:00:00:00:00:00"
 _CANONICAL_WRAP_LEFT = "[({<#*"
 _CANONICAL_WRAP_RIGHT = "])}>,;:.!?"
@@ -425,7 +431,7 @@ def _canonical_value(value: str) -> str | None:
         return "1"
     if value.count(".") == 3 and _IS_IPV4(value) is not None:
         return "1.1.1.1"
-    if len(value) >= 17 and value[2] == ":" and _IS_MAC(value) is not None:
+    if len(value) >= 17 and value[2] == ":" and _IS_LOWER_MAC(value) is not None:
         return _CANONICAL_MAC
     return None
 
@@ -453,14 +459,9 @@ def _canonical_word(word: str) -> str | None:
     core = word.lstrip(_CANONICAL_WRAP_LEFT)
     start = len(word) - len(core)
     core = core.rstrip(_CANONICAL_WRAP_RIGHT)
-    if core.isdecimal():
-        canonical = "1"
-    elif core.count(".") == 3 and _IS_IPV4(core) is not None:
-        canonical = "1.1.1.1"
-    elif start == 0 and len(core) == len(word) and len(word) >= 17 and _IS_MAC(word) is not None:
-        canonical = _CANONICAL_MAC
-    else:
-        return None
+    canonical = _canonical_value(core)
+    if canonical is None or (canonical == _CANONICAL_MAC and len(core) != len(word)):
+        return None  # a MAC address only as a whole word
     return word[:start] + canonical + word[start + len(core) :]
 
 
@@ -502,8 +503,8 @@ def _spell_undecided(message: str, words: list[str], shapes: list[bytes], spelt:
         except ValueError:
             break
         word = words[index]
-        if len(word) >= 7 and not word.strip(_LOWER_HEX) and not word.isdecimal() and not word.isalpha():
-            spelt[index] = _CANONICAL_RUN  # a bare hex run (an address, an id): what _spelt_runs gives, and a one-off
+        if _is_bare_hex_run(word):
+            spelt[index] = _CANONICAL_RUN  # what _spelt_runs gives it; a one-off, not memoised
             continue
         spelling = _canonical_word(word)
         by_context = spelling is not None and spelling.endswith(_CANONICAL_HOST_WORD)
