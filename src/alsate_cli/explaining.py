@@ -69,11 +69,10 @@ def explain_groups(
     if not settings.enabled or not groups:
         return run
     from alsate_cli.cache import open_cache
+    from alsate_cli.commands.common import console_warner
     from alsate_cli.explain.explainer import Explainer  # the model path: not needed for empty input
 
-    def warn(message: str) -> None:
-        status.print(f"alsate: warning: {message}", markup=False, highlight=False)
-
+    warn = console_warner(status)
     choice = settings.backend
     with open_cache(None, warn=warn) if settings.use_cache else _no_cache() as cache:
         engine: Engine | None = None

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from rich.console import Console
 
-from alsate_cli.commands.common import reading_status, skip_report
+from alsate_cli.commands.common import console_warner, reading_status, skip_report
 from alsate_cli.config import Config
 from alsate_cli.errors import UsageError
 from alsate_cli.explaining import ExplainSettings, explain_groups
@@ -82,9 +82,7 @@ def _read_or_reuse(
     from alsate_cli.analysis_cache import AnalysisReuse
     from alsate_cli.cache import open_cache
 
-    def warn(message: str) -> None:
-        status.print(f"alsate: warning: {message}", markup=False, highlight=False)
-
+    warn = console_warner(status)
     with open_cache(None, warn=warn) as store:
         plan = AnalysisReuse.for_run(source, selection, time_range, analysis, store)
         if plan is not None and plan.load_into(analysis, warn):

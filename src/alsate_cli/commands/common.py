@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from rich.console import Console
@@ -16,6 +16,16 @@ if TYPE_CHECKING:
     from alsate_cli.sources.stats import IngestStats
 
 MAX_REASONS_SHOWN = 4
+
+
+def console_warner(console: Console) -> Callable[[str], None]:
+    """``warn(message)`` printing ``alsate: warning: …`` on ``console`` as plain text (a message may quote log
+    text or a path, which must not be read as Rich markup)."""
+
+    def warn(message: str) -> None:
+        console.print(f"alsate: warning: {message}", markup=False, highlight=False)
+
+    return warn
 
 
 class _ReadingStatus:
