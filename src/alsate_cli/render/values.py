@@ -35,14 +35,16 @@ def origin_label(group: Group) -> str:
     """Program plus unit when they differ (``sshd`` / ``ssh.service``); a module's group names its programs
     (``su(pam_unix) +1``)."""
     programs = sorted(group.programs)
-    name = group.identifier or "-"
-    if programs and programs != [group.identifier]:
-        name = programs[0] + (f" +{len(programs) - 1}" if len(programs) > 1 else "")
+    name = _first_and_count(programs) if programs and programs != [group.identifier] else group.identifier or "-"
     units = sorted(group.units)
     if units and units[0] != group.identifier:
-        extra = f" +{len(units) - 1}" if len(units) > 1 else ""
-        return f"{name} ({units[0]}{extra})"
+        return f"{name} ({_first_and_count(units)})"
     return name
+
+
+def _first_and_count(labels: list[str]) -> str:
+    """The first label, and how many more there are (``su(pam_unix) +1``)."""
+    return labels[0] + (f" +{len(labels) - 1}" if len(labels) > 1 else "")
 
 
 def explanation_headline(explanation: Explanation) -> str | None:
