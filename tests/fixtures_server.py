@@ -1,8 +1,8 @@
 """OpenAI-compatible servers on 127.0.0.1 for the remote backend's tests.
 
-* ``openai_server``: llama-cpp-python's own server (``python -m llama_cpp.server``) running the SmolLM2 test model,
-  once per test module, behind an API key, so every request proves the ``Authorization: Bearer`` header is sent. It
-  needs the pure-Python packages of llama-cpp-python's ``server`` extra; the tests skip without them.
+* ``openai_server``: llama-cpp-python's own server (``llama_cpp.server``, started by ``llama_server_launcher.py``)
+  running the SmolLM2 test model, once per test module, behind an API key, so every request proves the
+  ``Authorization: Bearer`` header is sent. It needs the pure-Python packages of llama-cpp-python's ``server`` extra; the tests skip without them.
 * ``scripted_server``: a tiny HTTP server that answers each path with a canned status and body and records what it
   was sent: for the replies a well-behaved server never gives (HTML, HTTP 500, several models).
 """
@@ -32,6 +32,8 @@ SERVER_MODULES = ("uvicorn", "fastapi", "sse_starlette", "starlette_context", "p
 MODEL_ALIAS = "smollm2"
 KEY_VARIABLE = "ALSATE_TEST_SERVER_KEY"
 START_TIMEOUT_S = 90.0
+LAUNCHER = Path(__file__).with_name("llama_server_launcher.py")
+"""Runs ``llama_cpp.server`` with alsate's AMX safeguard (llama.cpp's AMX kernels crash on AMX CPUs)."""
 
 
 def free_port() -> int:
@@ -70,7 +72,7 @@ def openai_server(
     port, key = free_port(), secrets.token_hex(8)
     log = tmp_path_factory.mktemp("openai-server") / "server.log"
     command = [
-        sys.executable, "-m", "llama_cpp.server", "--model", str(smollm2_path), "--model_alias", MODEL_ALIAS,
+        sys.executable, str(LAUNCHER), "--model", str(smollm2_path), "--model_alias", MODEL_ALIAS,
         "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "1024", "--n_threads", str(os.cpu_count() or 1),
         "--api_key", key,
     ]  # fmt: skip

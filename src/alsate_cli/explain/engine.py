@@ -114,17 +114,20 @@ class LlamaEngine:
         try:
             silence_llama_logs()
             from llama_cpp import Llama
+
+            from alsate_cli.explain.llama_build import safe_model_params
         except ImportError as exc:
             raise ModelLoadError(f"llama-cpp-python is not usable: {one_line(str(exc))}") from exc
         try:
-            self._llama = Llama(
-                str(self.model_path),
-                n_ctx=self.n_ctx,
-                n_threads=self.n_threads,
-                n_threads_batch=self.n_threads,
-                n_gpu_layers=self.n_gpu_layers,
-                verbose=False,
-            )
+            with safe_model_params():
+                self._llama = Llama(
+                    str(self.model_path),
+                    n_ctx=self.n_ctx,
+                    n_threads=self.n_threads,
+                    n_threads_batch=self.n_threads,
+                    n_gpu_layers=self.n_gpu_layers,
+                    verbose=False,
+                )
         except (ValueError, RuntimeError, OSError) as exc:
             detail = "out of memory?" if "context" in str(exc) else "truncated or damaged file, or an unsupported model"
             raise ModelLoadError(f"cannot load model {self.model_path}: {detail}") from exc
