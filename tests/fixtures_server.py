@@ -2,7 +2,8 @@
 
 * ``openai_server``: llama-cpp-python's own server (``llama_cpp.server``, started by ``llama_server_launcher.py``)
   running the SmolLM2 test model, once per test module, behind an API key, so every request proves the
-  ``Authorization: Bearer`` header is sent. It needs the pure-Python packages of llama-cpp-python's ``server`` extra; the tests skip without them.
+  ``Authorization: Bearer`` header is sent. It needs the pure-Python packages of llama-cpp-python's ``server``
+  extra; the tests skip without them.
 * ``scripted_server``: a tiny HTTP server that answers each path with a canned status and body and records what it
   was sent: for the replies a well-behaved server never gives (HTML, HTTP 500, several models).
 """
