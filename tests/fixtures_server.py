@@ -21,7 +21,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -109,10 +109,12 @@ def _wait_until_ready(server: OpenAIServer, process: subprocess.Popen[bytes], lo
 
 @dataclass(slots=True)
 class ScriptedServer:
-    """Answers ``GET``/``POST`` on a path with ``replies[path] = (status, body)``; 404 for other paths."""
+    """Answers ``GET``/``POST`` on a path with ``replies[path] = (status, body)``, or with what ``responders[path]``
+    returns for the request body; 404 for other paths."""
 
     url: str
     replies: dict[str, tuple[int, bytes]] = field(default_factory=dict)
+    responders: dict[str, Callable[[bytes], tuple[int, bytes]]] = field(default_factory=dict)
     requests: list[tuple[str, str, dict[str, str], bytes]] = field(default_factory=list)
     """(method, path, headers, body) of every request, in arrival order."""
 
@@ -128,7 +130,11 @@ def scripted_server() -> Iterator[ScriptedServer]:
         def _answer(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             server_state.requests.append((self.command, self.path, dict(self.headers.items()), body))
-            status, reply = server_state.replies.get(self.path, (404, b'{"error": {"message": "no such path"}}'))
+            responder = server_state.responders.get(self.path)
+            if responder is not None:
+                status, reply = responder(body)
+            else:
+                status, reply = server_state.replies.get(self.path, (404, b'{"error": {"message": "no such path"}}'))
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(reply)))

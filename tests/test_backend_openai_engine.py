@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 
 import pytest
 
@@ -15,7 +16,8 @@ from alsate_cli.explain.engine import ModelLoadError
 from alsate_cli.explain.explainer import Explainer
 from alsate_cli.explain.explanation import Source, Status
 from alsate_cli.explain.openai_engine import EndpointError, OpenAIEngine, RequestError
-from alsate_cli.explain.prompt import ALSATE_SYSTEM_PROMPT, GENERIC_SYSTEM_PROMPT
+from alsate_cli.explain.parse import parse_answer
+from alsate_cli.explain.prompt import ALSATE_SYSTEM_PROMPT, JSON_SYSTEM_PROMPT, TEXT_SYSTEM_PROMPT
 from fixtures_server import ScriptedServer, free_port
 from test_explain_explainer import DictCache, group
 
@@ -45,7 +47,8 @@ def test_request_carries_key_model_system_prompt_and_the_cleaned_line(scripted_s
     sent = json.loads(body)
     assert sent["model"] == "qwen2.5-7b" and sent["temperature"] == 0 and sent["max_tokens"] == 77
     system, user = sent["messages"]
-    assert system == {"role": "system", "content": GENERIC_SYSTEM_PROMPT}
+    assert system == {"role": "system", "content": JSON_SYSTEM_PROMPT}
+    assert sent["response_format"]["type"] == "json_schema", "a Qwen model is asked for the JSON answer shape"
     assert user["role"] == "user" and "\x1b" not in user["content"] and "<|im_end|>" not in user["content"]
     assert [r[1] for r in scripted_server.requests].count("/v1/models") == 1, "the model list is asked once"
 
@@ -150,3 +153,63 @@ def test_concurrent_explainer_answers_caches_and_respects_the_limit(scripted_ser
     results = again.explain(groups)
     assert again.cache_hits == 3 and again.model_calls == 4
     assert all(r.cause == "The disk is full." for r in results.values())
+
+
+def refusing(*refused: str) -> Callable[[bytes], tuple[int, bytes]]:
+    """A chat endpoint that rejects the ``response_format`` types in ``refused`` as llama-cpp-python's server does
+    (HTTP 500 naming the field) and otherwise answers: JSON when asked for JSON, text when not."""
+
+    def respond(body: bytes) -> tuple[int, bytes]:
+        kind = (json.loads(body).get("response_format") or {}).get("type")
+        if kind in refused:
+            detail = {"detail": [{"loc": ["body", "response_format", "type"], "msg": "Input should be 'text'"}]}
+            return 500, json.dumps(detail).encode()
+        text = JSON_ANSWER if kind else ANSWER
+        return 200, json.dumps(chat_reply(text)).encode()
+
+    return respond
+
+
+JSON_ANSWER = '{"cause": "The disk is full.", "remediation": ["Free space.", "Add a disk."]}'
+
+
+def test_structured_output_falls_back_through_the_dialects_once_per_run(scripted_server: ScriptedServer) -> None:
+    serve_model(scripted_server, "smollm2-135m-instruct")
+    scripted_server.responders["/v1/chat/completions"] = refusing("json_schema")
+    engine = OpenAIEngine(scripted_server.url)
+    before = engine.answer_id
+    results = Explainer(engine, DictCache(), engine.model_id).explain([group("a"), group("b")])
+    assert [(r.status, r.cause, r.remediation) for r in results.values()] == [
+        (Status.OK, "The disk is full.", ["Free space.", "Add a disk."])
+    ] * 2
+    kinds = [json.loads(body)["response_format"]["type"] for _, path, _, body in scripted_server.requests
+             if path == "/v1/chat/completions"]  # fmt: skip
+    assert kinds == ["json_schema", "json_object", "json_object"], "a refused dialect is not sent again"
+    assert engine.answer_id == before, "still a JSON-schema answer: same cache entries"
+
+
+def test_a_server_refusing_every_dialect_gets_the_text_prompt_and_its_answers_are_cached_apart(
+    scripted_server: ScriptedServer,
+) -> None:
+    serve_model(scripted_server, "qwen2.5-7b")
+    scripted_server.responders["/v1/chat/completions"] = refusing("json_schema", "json_object")
+    engine = OpenAIEngine(scripted_server.url)
+    json_id = engine.answer_id
+    first = engine.complete("kernel: disk full")
+    assert parse_answer(first.text, first.finish_reason).status is Status.OK
+    sent = [json.loads(body) for _, path, _, body in scripted_server.requests if path == "/v1/chat/completions"]
+    assert [body.get("response_format", {}).get("type") for body in sent] == ["json_schema", "json_object", None]
+    assert sent[-1]["messages"][0]["content"] == TEXT_SYSTEM_PROMPT
+    assert engine.answer_id != json_id and engine.answer_id.endswith("/none")
+    engine.complete("kernel: disk full again")
+    assert "response_format" not in json.loads(scripted_server.requests[-1][3]), "not asked again in this run"
+
+
+def test_an_error_that_is_not_about_the_format_is_not_retried(scripted_server: ScriptedServer) -> None:
+    serve_model(scripted_server, "qwen2.5-7b")
+    scripted_server.reply_json("/v1/chat/completions", {"error": {"message": "context length exceeded"}}, status=400)
+    engine = OpenAIEngine(scripted_server.url)
+    with pytest.raises(RequestError, match="context length exceeded"):
+        engine.complete("x")
+    assert [path for _, path, _, _ in scripted_server.requests].count("/v1/chat/completions") == 1
+    assert engine.answer_id.endswith("/json"), "the server may still do structured output"

@@ -13,10 +13,12 @@ from alsate_cli.explain.cache_key import CacheKey
 from alsate_cli.explain.engine import LlamaEngine
 from alsate_cli.explain.explainer import NOTE_INTERRUPTED, NOTE_NO_MODEL, Explainer, work_order
 from alsate_cli.explain.explanation import Explanation, Source, Status
-from alsate_cli.explain.prompt import PROMPT_VERSION
+from alsate_cli.explain.profiles import GENERIC, SMOLLM2, Grammar
 from alsate_cli.grouping.group import Group
 
 MODEL_ID = "sha256:test-model"
+NEVER_LOADS = LlamaEngine(Path("no-such-model.gguf"), profile=GENERIC)
+"""An engine whose profile is known up front (as backends.local_engine gives it), so cache hits need no load."""
 
 
 class DictCache:
@@ -45,9 +47,13 @@ def group(name: str, priority: int = 4, count: int = 1) -> Group:
     )
 
 
+def key(g: Group, model_id: str = MODEL_ID, engine: LlamaEngine = NEVER_LOADS) -> CacheKey:
+    return CacheKey.for_answer(model_id, engine.answer_id, g.identifier, g.template)
+
+
 def cached(cache: DictCache, g: Group, cause: str, model_id: str = MODEL_ID) -> None:
-    key = CacheKey(model_id, PROMPT_VERSION, g.identifier, g.template)
-    cache.entries[key] = Explanation(cause, ["Do something."], source=Source.MODEL)
+    key_ = key(g, model_id)
+    cache.entries[key_] = Explanation(cause, ["Do something."], source=Source.MODEL)
 
 
 def test_work_order_is_worst_priority_then_largest_count_then_input_order() -> None:
@@ -66,13 +72,13 @@ def test_no_model_gives_a_hint_for_every_group() -> None:
     assert explainer.model_calls == 0
 
 
-def test_without_an_engine_cached_groups_are_still_explained() -> None:
+def test_cached_groups_are_explained_without_loading_the_model() -> None:
     cache = DictCache()
     known, unknown = group("known"), group("unknown")
     cached(cache, known, "Known cause.")
-    results = Explainer(None, cache, MODEL_ID).explain([known, unknown])
+    results = Explainer(NEVER_LOADS, cache, MODEL_ID).explain([known, unknown])
     assert (results["g-known"].cause, results["g-known"].source) == ("Known cause.", Source.CACHE)
-    assert results["g-unknown"].status is Status.NO_MODEL
+    assert results["g-unknown"].status is Status.ERROR and "no-such-model.gguf" in (results["g-unknown"].note or "")
     assert cache.puts == 0
 
 
@@ -80,9 +86,27 @@ def test_cache_is_keyed_by_model_and_prompt_version() -> None:
     cache = DictCache()
     g = group("a")
     cached(cache, g, "From another model.", model_id="sha256:other")
-    explainer = Explainer(None, cache, MODEL_ID)
-    assert explainer.explain([g])["g-a"].status is Status.NO_MODEL
+    explainer = Explainer(NEVER_LOADS, cache, MODEL_ID)
+    assert explainer.explain([g])["g-a"].status is Status.ERROR
     assert explainer.cache_hits == 0
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        LlamaEngine(Path("no-such-model.gguf"), profile=SMOLLM2),
+        LlamaEngine(Path("no-such-model.gguf"), profile=GENERIC, grammar=Grammar.JSON),
+        LlamaEngine(Path("no-such-model.gguf"), profile=GENERIC, grammar=Grammar.NONE),
+    ],
+    ids=["another-profile", "json-grammar", "no-grammar"],
+)
+def test_an_answer_made_under_one_profile_or_grammar_is_never_served_under_another(other: LlamaEngine) -> None:
+    cache = DictCache()
+    g = group("a")
+    cache.entries[key(g, engine=other)] = Explanation("Made under another profile.", ["Step."])
+    explainer = Explainer(NEVER_LOADS, cache, MODEL_ID)
+    assert explainer.explain([g])["g-a"].status is Status.ERROR and explainer.cache_hits == 0
+    assert Explainer(other, cache, MODEL_ID).explain([g])["g-a"].source is Source.CACHE
 
 
 def test_without_a_model_id_the_cache_is_not_consulted() -> None:
@@ -96,10 +120,9 @@ def test_without_a_model_id_the_cache_is_not_consulted() -> None:
 def test_cache_hits_keep_everything_but_the_source() -> None:
     cache = DictCache()
     g = group("a")
-    key = CacheKey(MODEL_ID, PROMPT_VERSION, g.identifier, g.template)
     stored = Explanation(None, [], source=Source.MODEL, status=Status.NOT_A_LOG, note="not a log")
-    cache.entries[key] = stored
-    result = Explainer(None, cache, MODEL_ID).explain([g])["g-a"]
+    cache.entries[key(g)] = stored
+    result = Explainer(NEVER_LOADS, cache, MODEL_ID).explain([g])["g-a"]
     assert result.status is Status.NOT_A_LOG and result.note == "not a log" and result.source is Source.CACHE
     assert stored.source is Source.MODEL  # the cache's object is not modified
 
@@ -110,7 +133,7 @@ def test_a_model_that_cannot_load_errors_every_uncached_group_once(tmp_path: Pat
     cache = DictCache()
     groups = [group("a", 3), group("b", 4), group("c", 4)]
     cached(cache, groups[2], "Cached.")
-    explainer = Explainer(LlamaEngine(path), cache, MODEL_ID)
+    explainer = Explainer(LlamaEngine(path, profile=GENERIC), cache, MODEL_ID)
     results = explainer.explain(groups)
     assert explainer.load_error == f"{path} is not a GGUF model file"
     for name in ("g-a", "g-b"):
@@ -136,7 +159,7 @@ def test_interrupt_keeps_finished_results_and_skips_the_rest() -> None:
         if done == 2:
             raise KeyboardInterrupt
 
-    explainer = Explainer(None, cache, MODEL_ID)
+    explainer = Explainer(NEVER_LOADS, cache, MODEL_ID)
     results = explainer.explain(groups, progress=progress)
     assert explainer.interrupted
     assert list(results) == ["g-late", "g-first", "g-second"]
@@ -150,5 +173,5 @@ def test_limit_never_applies_to_cache_hits(limit: int) -> None:
     groups = [group(name) for name in "abcd"]
     for g in groups:
         cached(cache, g, "Stored.")
-    explainer = Explainer(None, cache, MODEL_ID, max_calls=limit)
+    explainer = Explainer(NEVER_LOADS, cache, MODEL_ID, max_calls=limit)
     assert all(r.source is Source.CACHE for r in explainer.explain(groups).values())

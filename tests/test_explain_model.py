@@ -20,7 +20,8 @@ from alsate_cli.explain.cache_key import CacheKey
 from alsate_cli.explain.engine import LlamaEngine
 from alsate_cli.explain.explainer import NOTE_INTERRUPTED, Explainer
 from alsate_cli.explain.explanation import Explanation, Source, Status
-from alsate_cli.explain.prompt import GENERIC_SYSTEM_PROMPT, PROMPT_VERSION, TemplateFamily, chatml_prompt
+from alsate_cli.explain.profiles import SMOLLM2, Grammar
+from alsate_cli.explain.prompt import PROMPT_VERSION, TemplateFamily, chatml_prompt
 from alsate_cli.grouping.group import Group
 
 pytestmark = pytest.mark.model
@@ -69,18 +70,19 @@ def groups() -> list[Group]:
 @pytest.fixture
 def fresh_engine(smollm2_path: Path, llama_cpp_available: None) -> Iterator[LlamaEngine]:
     """An engine nobody has loaded yet (cheap for a 135M model)."""
-    engine = LlamaEngine(smollm2_path, max_tokens=16)
+    engine = LlamaEngine(smollm2_path, max_tokens=16, profile=SMOLLM2)  # as backends.local_engine builds it
     yield engine
     engine.close()
 
 
-def test_smollm2_prompt_is_its_chatml_template_with_our_system_prompt(smollm2_engine: LlamaEngine) -> None:
+def test_smollm2_prompt_is_its_chatml_template_with_its_profiles_system_prompt(smollm2_engine: LlamaEngine) -> None:
     fmt = smollm2_engine.prompt_format
+    assert smollm2_engine.profile is SMOLLM2 and smollm2_engine.grammar is Grammar.TEXT  # from the GGUF's names
     assert fmt.family is TemplateFamily.CHATML and not fmt.alsate
     assert fmt.chat_template == smollm2_engine.metadata["tokenizer.chat_template"]
     prompt = fmt.render(LINES["gdm"])
     # SmolLM2's template would insert its own "You are a helpful AI assistant named SmolLM" without our system turn.
-    assert prompt == chatml_prompt(GENERIC_SYSTEM_PROMPT, LINES["gdm"])
+    assert prompt == chatml_prompt(SMOLLM2.system_prompt(Grammar.TEXT), LINES["gdm"])
     assert "SmolLM" not in prompt
     assert "<|im_end|>" in fmt.stop_strings
 
@@ -163,7 +165,8 @@ def test_one_model_call_per_group_then_all_from_cache(smollm2_engine: LlamaEngin
     assert list(results) == [group.id for group in groups]
     assert all(result.source is Source.MODEL for result in results.values())
     assert {key.identifier for key in cache.entries} == {"gdm3", "sshd", "kernel"}
-    assert all(key.model_id == MODEL_ID and key.prompt_version == PROMPT_VERSION for key in cache.entries)
+    version = f"{PROMPT_VERSION}+{smollm2_engine.answer_id}"
+    assert all(key.model_id == MODEL_ID and key.prompt_version == version for key in cache.entries)
 
     second = Explainer(smollm2_engine, cache, MODEL_ID)
     again = second.explain(groups)
@@ -184,7 +187,7 @@ def test_a_different_model_does_not_reuse_the_cache(smollm2_engine: LlamaEngine,
 def test_model_is_never_loaded_when_every_group_is_cached(fresh_engine: LlamaEngine, groups: list[Group]) -> None:
     cache = DictCache()
     for group in groups:
-        key = CacheKey(MODEL_ID, PROMPT_VERSION, group.identifier, group.template)
+        key = CacheKey.for_answer(MODEL_ID, fresh_engine.answer_id, group.identifier, group.template)
         cache.put(key, Explanation("A stored cause.", ["A stored step."], source=Source.MODEL))
     explainer = Explainer(fresh_engine, cache, MODEL_ID)
     results = explainer.explain(groups)
@@ -227,7 +230,8 @@ def test_ctrl_c_during_generation_keeps_finished_work(smollm2_path: Path, llama_
     engine.load()
     groups = [make_group(name, 3, 10 - i) for i, name in enumerate(LINES)]
     cache = DictCache()  # the first group (most frequent) is cached: its explanation is finished work
-    cache.put(CacheKey(MODEL_ID, PROMPT_VERSION, groups[0].identifier, groups[0].template), Explanation("Cached."))
+    key = CacheKey.for_answer(MODEL_ID, engine.answer_id, groups[0].identifier, groups[0].template)
+    cache.put(key, Explanation("Cached."))
     finished: list[int] = []
     # A real SIGINT, delivered while the model generates a later group's answer (the four left take seconds).
     timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))

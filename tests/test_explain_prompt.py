@@ -6,8 +6,9 @@ import pytest
 
 from alsate_cli.explain.prompt import (
     ALSATE_SYSTEM_PROMPT,
-    GENERIC_SYSTEM_PROMPT,
+    JSON_SYSTEM_PROMPT,
     MAX_LINE_CHARS,
+    TEXT_SYSTEM_PROMPT,
     PromptFormat,
     TemplateFamily,
     build_prompt,
@@ -108,7 +109,7 @@ def test_hand_built_llama3_prompt_matches_what_a_llama3_template_renders() -> No
     # hand-built format, which is what proves the hand-built ALSATE text is real Llama 3.2 format.
     fmt = PromptFormat.for_model(llama3_metadata(), "Llama-3.2-3B-Instruct-Q4_K_M.gguf", bos_token=L3_BOS)
     assert not fmt.alsate and fmt.family is TemplateFamily.LLAMA3
-    assert fmt.render(LINE) == llama3_prompt(GENERIC_SYSTEM_PROMPT, LINE)
+    assert fmt.render(LINE) == llama3_prompt(TEXT_SYSTEM_PROMPT, LINE)
 
 
 def test_template_dates_are_pinned_not_today() -> None:
@@ -139,12 +140,15 @@ def test_a_fresh_format_for_the_same_model_renders_identical_bytes() -> None:
 def test_generic_models_get_the_generic_prompt_in_their_own_chatml_template() -> None:
     fmt = PromptFormat.for_model({"tokenizer.chat_template": CHATML_TEMPLATE, "general.name": "Qwen2.5 0.5B"})
     assert fmt.family is TemplateFamily.CHATML and not fmt.alsate
-    assert fmt.render(LINE) == chatml_prompt(GENERIC_SYSTEM_PROMPT, LINE)
+    assert fmt.render(LINE) == chatml_prompt(TEXT_SYSTEM_PROMPT, LINE)
 
 
-def test_generic_prompt_asks_for_the_parsed_shape_and_the_refusal() -> None:
-    assert "Cause - " in GENERIC_SYSTEM_PROMPT and "Remediation - 1." in GENERIC_SYSTEM_PROMPT
-    assert "'Input does not appear to be a valid system log. Unable to assist.'" in GENERIC_SYSTEM_PROMPT
+@pytest.mark.parametrize("system", [TEXT_SYSTEM_PROMPT, JSON_SYSTEM_PROMPT], ids=["text", "json"])
+def test_general_prompts_describe_the_parsed_shape_without_placeholders_or_the_refusal(system: str) -> None:
+    shape = ("'Cause - '", "'Remediation - 1. '") if system is TEXT_SYSTEM_PROMPT else ('"cause"', '"remediation"')
+    assert all(part in system for part in shape)
+    assert "<" not in system, "a small model copies placeholders like <step> into its answer"
+    assert "valid system log" not in system, "alsate only sends log lines; inviting a refusal costs answers"
 
 
 def test_bos_is_added_once_where_the_template_leaves_it_out() -> None:
@@ -159,14 +163,14 @@ def test_bos_is_added_once_where_the_template_leaves_it_out() -> None:
 def test_no_template_falls_back_to_chatml() -> None:
     fmt = PromptFormat.for_model({"general.name": "mystery"}, "mystery.gguf")
     assert fmt.family is TemplateFamily.CHATML
-    assert fmt.render(LINE) == chatml_prompt(GENERIC_SYSTEM_PROMPT, LINE)
+    assert fmt.render(LINE) == chatml_prompt(TEXT_SYSTEM_PROMPT, LINE)
 
 
 def test_template_without_system_role_gets_the_system_prompt_in_the_user_turn() -> None:
     fmt = PromptFormat.for_model({"tokenizer.chat_template": NO_SYSTEM_TEMPLATE}, "gemma.gguf")
     assert fmt.merge_system and fmt.family is TemplateFamily.OTHER
     assert fmt.render(LINE) == (
-        f"<start_of_turn>user\n{GENERIC_SYSTEM_PROMPT}\n\n{LINE}<end_of_turn>\n<start_of_turn>model\n"
+        f"<start_of_turn>user\n{TEXT_SYSTEM_PROMPT}\n\n{LINE}<end_of_turn>\n<start_of_turn>model\n"
     )
 
 
@@ -182,7 +186,7 @@ def test_template_without_system_role_gets_the_system_prompt_in_the_user_turn() 
 def test_unusable_templates_fall_back_to_chatml(template: str) -> None:
     fmt = PromptFormat.for_model({"tokenizer.chat_template": template}, "odd.gguf")
     assert fmt.family is TemplateFamily.CHATML and fmt.chat_template is None
-    assert fmt.render(LINE) == chatml_prompt(GENERIC_SYSTEM_PROMPT, LINE)
+    assert fmt.render(LINE) == chatml_prompt(TEXT_SYSTEM_PROMPT, LINE)
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,7 @@ from alsate_cli.errors import UsageError
 if TYPE_CHECKING:
     from alsate_cli.explain.engine import LlamaEngine
     from alsate_cli.explain.openai_engine import OpenAIEngine
+    from alsate_cli.explain.profiles import Grammar, Profile
 
 
 class Backend(StrEnum):
@@ -103,6 +104,7 @@ def api_key(choice: BackendChoice) -> str | None:
 
 def remote_engine(choice: BackendChoice, config: Config) -> OpenAIEngine:
     from alsate_cli.explain.openai_engine import OpenAIEngine
+    from alsate_cli.explain.profiles import profile_named
 
     assert choice.endpoint is not None
     return OpenAIEngine(
@@ -110,6 +112,7 @@ def remote_engine(choice: BackendChoice, config: Config) -> OpenAIEngine:
         choice.api_model,
         api_key=api_key(choice),
         api_key_env=choice.api_key_env,
+        profile=profile_named(config.profile) if config.profile else None,
         **({"max_tokens": config.max_tokens} if config.max_tokens else {}),
     )
 
@@ -129,9 +132,42 @@ def local_engine(model_path: Path, choice: BackendChoice, config: Config, thread
         model_path,
         n_threads=threads or config.threads,
         n_gpu_layers=choice.gpu_layers or 0,
+        profile=local_profile(model_path, config),
+        grammar=configured_grammar(config),
         **({"n_ctx": config.context_size} if config.context_size else {}),
         **({"max_tokens": config.max_tokens} if config.max_tokens else {}),
     )
+
+
+def local_profile(model_path: Path, config: Config) -> Profile:
+    """The profile of a local GGUF: ``profile`` from the config, else by file name, else by the GGUF's own names.
+
+    Decided before the model loads, because the profile is part of every cache key: a run whose answers are all
+    cached must not load the weights to find it. The file name usually says the family; only when it does not is
+    the GGUF's header read (vocabulary only, a fraction of a second).
+    """
+    from alsate_cli.explain.profiles import GENERIC, detect_profile, profile_named
+
+    if config.profile:
+        return profile_named(config.profile)
+    by_name = detect_profile([model_path.name])
+    if by_name is not GENERIC:
+        return by_name
+    from alsate_cli.explain.engine import profile_for_metadata
+    from alsate_cli.models.gguf_info import GgufReadError, ModelError, read_gguf_info
+
+    try:
+        metadata = read_gguf_info(model_path).metadata
+    except (GgufReadError, ModelError):
+        return GENERIC  # the engine's own load reports the unreadable file
+    return profile_for_metadata(metadata, model_path)
+
+
+def configured_grammar(config: Config) -> Grammar | None:
+    """``grammar = …`` from the config file, or None for the profile's own."""
+    from alsate_cli.explain.profiles import Grammar
+
+    return Grammar(config.grammar) if config.grammar else None
 
 
 def default_gpu_layers() -> int:

@@ -76,6 +76,10 @@ class Config:
     """Name of the environment variable holding the remote server's API key (never the key itself)."""
     concurrency: int | None = None
     """Requests in flight at once to a remote server."""
+    profile: str | None = None
+    """Model profile name (``alsate models`` shows them) instead of the one detected from the model's names."""
+    grammar: str | None = None
+    """Answer constraint instead of the profile's: ``none``, ``text`` or ``json``."""
     path: Path | None = None
     """The file these settings came from, or None when no file was read (shown as the model's origin)."""
     warnings: tuple[str, ...] = ()
@@ -108,6 +112,20 @@ def _backend_name(value: object) -> str:
     return str(value)
 
 
+def _profile_name(value: object) -> str:
+    from alsate_cli.explain.profiles import PROFILES
+
+    if value not in PROFILES:
+        raise ValueError(f"must be one of: {', '.join(repr(name) for name in PROFILES)}")
+    return str(value)
+
+
+def _grammar_name(value: object) -> str:
+    if value not in ("none", "text", "json"):
+        raise ValueError('must be "none", "text" or "json"')
+    return str(value)
+
+
 def _text(value: object) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValueError("must be a non-empty string")
@@ -125,6 +143,8 @@ _KEYS: dict[str, Callable[[object], object]] = {
     "api_model": _text,
     "api_key_env": _text,
     "concurrency": _positive_int,
+    "profile": _profile_name,
+    "grammar": _grammar_name,
 }
 
 

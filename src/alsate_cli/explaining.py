@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from rich.progress import Progress
 
     from alsate_cli.explain.engine import Engine
+    from alsate_cli.explain.explainer import Findings
 
 
 @dataclass(slots=True)
@@ -63,8 +64,10 @@ def explain_groups(
     status: Console,
     *,
     show_progress: bool,
+    findings: Findings | None = None,
 ) -> ExplainRun:
-    """Explain ``groups`` (already ranked) through cache and model, with a progress bar on ``status``."""
+    """Explain ``groups`` (already ranked) through cache and model, with a progress bar on ``status``;
+    ``findings`` gives a briefed model the rules' conclusions about each group."""
     run = ExplainRun(model=model, model_name=model.path.name if model else None)
     if not settings.enabled or not groups:
         return run
@@ -103,7 +106,9 @@ def explain_groups(
                 except OSError as error:
                     raise ModelError(f"cannot read the model {model.path}: {error.strerror or error}") from None
         concurrency = choice.concurrency if choice.remote else 1
-        explainer = Explainer(engine, cache, model_id, max_calls=settings.limit, concurrency=concurrency)
+        explainer = Explainer(
+            engine, cache, model_id, max_calls=settings.limit, concurrency=concurrency, findings=findings
+        )
         explainer.load_error = load_error
         with _progress(status, show_progress and engine is not None) as progress:
             task = progress.add_task("Explaining", total=len(groups))

@@ -20,7 +20,7 @@ from alsate_cli.models.resolve import ResolvedModel
 from alsate_cli.outcome import NOT_REQUESTED, Outcome
 from alsate_cli.pipeline import Analysis, EntrySink, EntryTransform, analyze_stream
 from alsate_cli.priority import PrioritySelection
-from alsate_cli.threats import widen_query_for_evidence, written_explanations
+from alsate_cli.threats import rule_findings, widen_query_for_evidence, written_explanations
 from alsate_cli.timerange import TimeRange
 
 
@@ -114,7 +114,9 @@ def explain_outcome(
     if not settings.enabled:
         outcome.unexplained_note = NOT_REQUESTED
     explainable = [group for group in outcome.groups if group.priority in selection]
-    run = explain_groups(explainable, settings, config, model, status, show_progress=show_progress)
+    run = explain_groups(
+        explainable, settings, config, model, status, show_progress=show_progress, findings=rule_findings(outcome)
+    )
     outcome.explanations = run.explanations
     outcome.model_name = run.model_name
     outcome.model_calls, outcome.cache_hits = run.model_calls, run.cache_hits

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from alsate_cli.config import config_dir
 from alsate_cli.priority import PrioritySelection
 from alsate_cli.sources.journalctl import JournalQuery
 
+PRIORITY_REASON = "priority"
+"""The rule id of a reason that only restates the journal priority."""
+
 if TYPE_CHECKING:
     from alsate_cli.explain.explanation import Explanation
+    from alsate_cli.grouping import Group
     from alsate_cli.outcome import Outcome
     from alsate_cli.rules import RuleSet, ThreatEvaluator
 
@@ -41,6 +46,21 @@ def widen_query_for_evidence(query: JournalQuery, selection: PrioritySelection, 
     identifiers = evaluator.ruleset.required_identifiers()
     query.matches = journal_match_args(identifiers, selection.low, selection.high)
     query.priority = None
+
+
+def rule_findings(outcome: Outcome) -> Callable[[Group], list[str]]:
+    """What the rules found in a group, worst first, as the sentences a briefed model is shown (never the
+    priority-only reason: the brief states the program and count itself)."""
+
+    def findings(group: Group) -> list[str]:
+        threat = outcome.threat(group)
+        return [
+            f"{reason.text} (threat level {reason.level.label})"
+            for reason in threat.reasons
+            if reason.rule_id != PRIORITY_REASON
+        ]
+
+    return findings
 
 
 def written_explanations(outcome: Outcome) -> dict[str, Explanation]:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from alsate_cli.explain.explanation import Explanation
+from alsate_cli.explain.prompt import PROMPT_VERSION
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,9 +23,15 @@ class CacheKey:
     model_id: str
     """Content hash of the model file."""
     prompt_version: str
-    """``prompt.PROMPT_VERSION``: bumped whenever the prompt text or the answer parsing changes."""
+    """``prompt.PROMPT_VERSION`` (bumped whenever the prompt text or the answer parsing changes) joined with the
+    engine's answer id (profile, context and grammar): an answer made under one is never served under another."""
     identifier: str
     template: str
+
+    @classmethod
+    def for_answer(cls, model_id: str, answer_id: str, identifier: str, template: str) -> CacheKey:
+        """The key of a group's answer from ``model_id`` under the engine's ``answer_id``."""
+        return cls(model_id, f"{PROMPT_VERSION}+{answer_id}", identifier, template)
 
 
 class Cache(Protocol):

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from alsate_cli.explain.prompt import PromptFormat
+from alsate_cli.explain.grammar import gbnf
+from alsate_cli.explain.profiles import Grammar, Profile, detect_profile
+from alsate_cli.explain.prompt import PromptFormat, TemplateFamily, detect_family
 from alsate_cli.textsafe import one_line
 
 if TYPE_CHECKING:
@@ -39,11 +41,23 @@ class ModelLoadError(Exception):
     """The model cannot be loaded. ``str(error)`` is one line meant for the user, not a traceback."""
 
 
+class PromptWriter(Protocol):
+    def render_message(self, message: str) -> str: ...
+
+
 class Engine(Protocol):
-    """What the explainer needs from a model: how to write prompts for it, and a completion."""
+    """What the explainer needs from a model: its profile, how to write prompts for it, and a completion."""
 
     @property
-    def prompt_format(self) -> PromptFormat: ...
+    def profile(self) -> Profile: ...
+
+    @property
+    def answer_id(self) -> str:
+        """The profile and answer constraint in force: part of the cache key."""
+        ...
+
+    @property
+    def prompt_format(self) -> PromptWriter: ...
 
     def complete(self, prompt: str) -> Completion: ...
 
@@ -90,17 +104,23 @@ class LlamaEngine:
         n_ctx: int = 2048,
         max_tokens: int = 384,
         alsate: bool | None = None,
+        profile: Profile | None = None,
+        grammar: Grammar | None = None,
     ) -> None:
         """``n_gpu_layers=-1`` offloads every layer; ``alsate`` forces (True) or forbids (False) the fine-tune's
-        training prompt instead of detecting it from the model's name."""
+        training prompt instead of detecting it from the model's name. ``profile`` None: detected from the GGUF's
+        metadata when the model loads; ``grammar`` None: the profile's own."""
         self.model_path = Path(model_path)
         self.n_threads = n_threads or usable_cores()
         self.n_gpu_layers = n_gpu_layers
         self.n_ctx = n_ctx
         self.max_tokens = max_tokens
         self._alsate = alsate
+        self._profile = profile
+        self._grammar_choice = grammar
         self._llama: Llama | None = None
         self._prompt_format: PromptFormat | None = None
+        self._grammar: Any = None
 
     @property
     def loaded(self) -> bool:
@@ -138,16 +158,34 @@ class LlamaEngine:
         return self._loaded().metadata
 
     @property
+    def profile(self) -> Profile:
+        """The model profile: given, or detected from the GGUF's names and template (which loads the model)."""
+        if self._profile is None:
+            self._profile = profile_for_metadata(self._loaded().metadata, self.model_path)
+        return self._profile
+
+    @property
+    def grammar(self) -> Grammar:
+        """The answer constraint in force: the one asked for, else the profile's."""
+        return self._grammar_choice or self.profile.grammar
+
+    @property
+    def answer_id(self) -> str:
+        return self.profile.answer_id(self.grammar)
+
+    @property
     def prompt_format(self) -> PromptFormat:
-        """How to write prompts for this model, from its GGUF metadata. Loads the model."""
+        """How to write prompts for this model, from its GGUF metadata and profile. Loads the model."""
         if self._prompt_format is None:
             llama = self._loaded()
+            alsate = self._alsate if self._alsate is not None else self.profile.trained_prompt
             self._prompt_format = PromptFormat.for_model(
                 llama.metadata,
                 self.model_path,
                 bos_token=_token_text(llama, llama.token_bos()),
                 eos_token=_token_text(llama, llama.token_eos()),
-                alsate=self._alsate,
+                alsate=alsate,
+                system_prompt=self.profile.system_prompt(self.grammar),
             )
         return self._prompt_format
 
@@ -167,7 +205,13 @@ class LlamaEngine:
         llama_cpp.llama_perf_context_reset(llama.ctx)
         try:
             result = llama.create_completion(
-                tokens, max_tokens=self.max_tokens, temperature=0.0, repeat_penalty=1.0, stop=stops, seed=0
+                tokens,
+                max_tokens=self.max_tokens,
+                temperature=0.0,
+                repeat_penalty=self.profile.repeat_penalty,
+                stop=stops,
+                seed=0,
+                grammar=self._llama_grammar(),
             )
         except BaseException:
             # An interrupt (Ctrl-C) or error mid-generation leaves the KV cache half-written: forget it, so the
@@ -184,6 +228,17 @@ class LlamaEngine:
             completion_tokens=usage["completion_tokens"],
             evaluated_prompt_tokens=perf.n_p_eval,
         )
+
+    def _llama_grammar(self) -> Any:
+        """The compiled grammar for :attr:`grammar` (built once), or None for free text."""
+        text = gbnf(self.grammar)
+        if text is None:
+            return None
+        if self._grammar is None:
+            from llama_cpp import LlamaGrammar
+
+            self._grammar = LlamaGrammar.from_string(text, verbose=False)
+        return self._grammar
 
     def close(self) -> None:
         """Free the model's memory now rather than at interpreter exit."""
@@ -207,6 +262,14 @@ class LlamaEngine:
             raise ModelLoadError(f"cannot read model file {self.model_path}: {exc.strerror}") from None
         if magic != GGUF_MAGIC:
             raise ModelLoadError(f"{self.model_path} is not a GGUF model file")
+
+
+def profile_for_metadata(metadata: Mapping[str, str], model_path: str | os.PathLike[str] | None) -> Profile:
+    """The profile a GGUF gets from its ``general.*`` names, its file name and its embedded chat template."""
+    names = [metadata.get(key) for key in ("general.name", "general.basename", "general.finetune")]
+    names.append(Path(model_path).name if model_path is not None else None)
+    llama3 = detect_family(metadata.get("tokenizer.chat_template")) is TemplateFamily.LLAMA3
+    return detect_profile(names, llama3_template=llama3)
 
 
 def _token_text(llama: Llama, token_id: int) -> str:

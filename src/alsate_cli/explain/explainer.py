@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
+from alsate_cli.explain.brief import user_message
 from alsate_cli.explain.cache_key import Cache, CacheKey
 from alsate_cli.explain.engine import Engine, ModelLoadError
 from alsate_cli.explain.explanation import NOTE_NO_MODEL, Explanation, Source, Status
-from alsate_cli.explain.parse import parse_answer
-from alsate_cli.explain.prompt import PROMPT_VERSION
+from alsate_cli.explain.parse import judged_against, parse_answer
 from alsate_cli.grouping.group import Group
 from alsate_cli.textsafe import one_line
 
@@ -24,6 +24,9 @@ MAX_NOTE_CHARS = 200
 
 _NOT_CACHED = {Status.ERROR, Status.SKIPPED, Status.NO_MODEL}
 """Outcomes of this run's circumstances, not of the model: the next run should try again."""
+
+Findings = Callable[[Group], Sequence[str]]
+"""What the rules found in a group, as sentences for a briefed model (the threat evaluation already ran)."""
 
 
 def work_order(groups: list[Group]) -> list[Group]:
@@ -46,15 +49,18 @@ class Explainer:
         *,
         max_calls: int | None = None,
         concurrency: int = 1,
+        findings: Findings | None = None,
     ) -> None:
         """``model_id`` is the model's content hash; without it the cache is not used (answers could not be told
         apart from another model's). ``max_calls`` caps model calls; cache hits are free and never capped.
-        ``concurrency`` > 1 sends that many requests at once: only for a thread-safe (remote) engine."""
+        ``concurrency`` > 1 sends that many requests at once: only for a thread-safe (remote) engine.
+        ``findings`` tells a briefed model what the rules concluded about a group."""
         self.engine = engine
         self.cache = cache
         self.model_id = model_id
         self.max_calls = max_calls
         self.concurrency = concurrency
+        self.findings = findings
         self.model_calls = 0
         self.cache_hits = 0
         self.interrupted = False
@@ -152,7 +158,8 @@ class Explainer:
         if self.load_error is not None:  # another request found the model unusable meanwhile
             return Explanation(None, status=Status.ERROR, note=self.load_error)
         try:
-            prompt = engine.prompt_format.render(group.representative or f"{group.identifier}: {group.template}")
+            findings = self.findings(group) if self.findings is not None else ()
+            prompt = engine.prompt_format.render_message(user_message(engine.profile, group, findings))
         except ModelLoadError as exc:
             self.load_error = _note(exc)  # the same file will not load for the next group either
             return Explanation(None, status=Status.ERROR, note=self.load_error)
@@ -167,12 +174,18 @@ class Explainer:
             return Explanation(None, status=Status.ERROR, note=_note(exc))
         except Exception as exc:  # one bad group (prompt too long, a llama.cpp error) must not end the run
             return Explanation(None, status=Status.ERROR, note=_note(exc))
-        return parse_answer(completion.text, completion.finish_reason)
+        return judged_against(parse_answer(completion.text, completion.finish_reason), group.representative)
 
     def _key(self, group: Group) -> CacheKey | None:
-        if self.cache is None or self.model_id is None:
+        """The cache key: model, prompt version, and the engine's profile and answer constraint (asking for it does
+        not load a local model: its profile was chosen from the file's metadata beforehand)."""
+        if self.cache is None or self.model_id is None or self.engine is None:
             return None
-        return CacheKey(self.model_id, PROMPT_VERSION, group.identifier, group.template)
+        try:
+            answer_id = self.engine.answer_id
+        except ModelLoadError:
+            return None
+        return CacheKey.for_answer(self.model_id, answer_id, group.identifier, group.template)
 
 
 def _note(exc: BaseException) -> str:

@@ -24,6 +24,8 @@ class Status(StrEnum):
     """The model refused: 'Input does not appear to be a valid system log.'"""
     UNPARSED = "unparsed"
     """Nothing recognisable; the raw text is not shown as a cause."""
+    OFF_TOPIC = "off_topic"
+    """The answer's cause only repeats the log line: not shown as a cause."""
     NO_MODEL = "no_model"
     SKIPPED = "skipped"
     """Not explained in this run (``--limit`` reached or interrupted)."""

@@ -27,7 +27,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from alsate_cli.explain.engine import Completion, ModelLoadError
-from alsate_cli.explain.prompt import ALSATE_SYSTEM_PROMPT, GENERIC_SYSTEM_PROMPT, clean_log_line, is_alsate_model
+from alsate_cli.explain.grammar import RESPONSE_FORMATS
+from alsate_cli.explain.profiles import Grammar, Profile, detect_profile
+from alsate_cli.explain.prompt import clean_log_line
 from alsate_cli.textsafe import one_line
 
 CONNECT_TIMEOUT_S = 5.0
@@ -63,9 +65,14 @@ def normalize_endpoint(url: str) -> str:
     return urllib.parse.urlunsplit((parts.scheme, parts.netloc, path, parts.query, ""))
 
 
+_STRUCTURED_REFUSAL = ("response_format", "json_schema", "schema", "grammar", "structured")
+"""Words in an error (a 4xx, or the 500 llama-cpp-python's server gives for a body it cannot validate) that mean
+"this server does not do structured output", not "this prompt is bad"."""
+
+
 @dataclass(frozen=True, slots=True)
 class ChatPrompt:
-    """The remote engine's prompt format: the server renders the chat template, alsate only cleans the log line."""
+    """The remote engine's prompt format: the server renders the chat template, alsate only cleans the log text."""
 
     system_prompt: str
     alsate: bool
@@ -73,6 +80,10 @@ class ChatPrompt:
     def render(self, log_line: str) -> str:
         """The user message for one log line (one line, no control characters or chat markup, bounded)."""
         return clean_log_line(log_line)
+
+    def render_message(self, message: str) -> str:
+        """A user message already cleaned piece by piece (a brief): sent as it is."""
+        return message
 
 
 class OpenAIEngine:
@@ -91,9 +102,10 @@ class OpenAIEngine:
         max_tokens: int = DEFAULT_MAX_TOKENS,
         connect_timeout: float = CONNECT_TIMEOUT_S,
         read_timeout: float = READ_TIMEOUT_S,
+        profile: Profile | None = None,
     ) -> None:
         """``api_model`` None: use the one model the server lists. ``api_key_env`` only names the variable the key
-        came from, for messages."""
+        came from, for messages. ``profile`` None: chosen by the served model's name."""
         self.endpoint = normalize_endpoint(endpoint)
         self.api_model = api_model
         self.api_key = api_key
@@ -104,6 +116,9 @@ class OpenAIEngine:
         self._lock = threading.Lock()
         self._served: str | None = None
         self._failure: EndpointError | None = None
+        self._profile = profile
+        self._format_index = 0
+        """Which of :data:`RESPONSE_FORMATS` to send; past the end: the server refused them all, answers are text."""
 
     @property
     def model_id(self) -> str:
@@ -116,11 +131,27 @@ class OpenAIEngine:
         return self._served or self.api_model or self.endpoint
 
     @property
+    def profile(self) -> Profile:
+        """The given profile, or the one the served model's name implies (checks the server once)."""
+        if self._profile is None:
+            self._profile = detect_profile([self.served_model()])
+        return self._profile
+
+    @property
+    def grammar(self) -> Grammar:
+        """JSON through ``response_format`` where the profile wants it and the server has not refused it."""
+        usable = self._format_index < len(RESPONSE_FORMATS)
+        return Grammar.JSON if self.profile.remote_json and usable else Grammar.NONE
+
+    @property
+    def answer_id(self) -> str:
+        return self.profile.answer_id(self.grammar)
+
+    @property
     def prompt_format(self) -> ChatPrompt:
-        """Checks the server once (raises :class:`EndpointError`) and picks the system prompt by model name."""
-        name = self.served_model()
-        alsate = is_alsate_model({"general.name": name})
-        return ChatPrompt(ALSATE_SYSTEM_PROMPT if alsate else GENERIC_SYSTEM_PROMPT, alsate)
+        """Checks the server once (raises :class:`EndpointError`); the system prompt is the profile's."""
+        profile = self.profile
+        return ChatPrompt(profile.system_prompt(self.grammar), profile.trained_prompt)
 
     def served_model(self) -> str:
         """The model name to request, checked against the server's ``GET /models`` list (once; a failure is
@@ -137,17 +168,20 @@ class OpenAIEngine:
             return self._served
 
     def complete(self, prompt: str) -> Completion:
-        """One chat completion for the user message ``prompt`` (see :meth:`ChatPrompt.render`)."""
-        chat = self.prompt_format
-        body = {
-            "model": self.served_model(),
-            "messages": [{"role": "system", "content": chat.system_prompt}, {"role": "user", "content": prompt}],
-            "temperature": 0,
-            "seed": 0,
-            "max_tokens": self.max_tokens,
-            "stream": False,
-        }
-        status, data = self._send("POST", "/chat/completions", body)
+        """One chat completion for the user message ``prompt`` (see :meth:`ChatPrompt.render`).
+
+        With a JSON profile the request carries a JSON schema (``response_format``). A server that refuses it (an
+        error naming the feature) is asked again in the next of :data:`RESPONSE_FORMATS`' dialects, and finally
+        without one, with the text-shape system prompt; what it refused is not sent again in this run, and
+        :attr:`answer_id` says what was used, so such answers are cached apart.
+        """
+        while True:
+            index = self._format_index if self.grammar is Grammar.JSON else None
+            status, data = self._send("POST", "/chat/completions", self._request(prompt, index))
+            if index is None or status < 400 or not _refuses_structured_output(data):
+                break
+            with self._lock:  # concurrent requests may have found out together: step past this dialect once
+                self._format_index = max(self._format_index, index + 1)
         if status >= 400:
             raise self._http_error(status, data, "/chat/completions")
         answer = self._json(data, "/chat/completions")
@@ -165,6 +199,26 @@ class OpenAIEngine:
             )
         except (KeyError, IndexError, TypeError, AttributeError, ValueError):
             raise EndpointError(f"{self.endpoint}/chat/completions: not an OpenAI-compatible chat answer") from None
+
+    def _request(self, prompt: str, format_index: int | None) -> dict[str, Any]:
+        """The chat request; ``format_index`` picks the :data:`RESPONSE_FORMATS` dialect (None: free text)."""
+        grammar = Grammar.JSON if format_index is not None else Grammar.NONE
+        body: dict[str, Any] = {
+            "model": self.served_model(),
+            "messages": [
+                {"role": "system", "content": self.profile.system_prompt(grammar)},
+                {"role": "user", "content": prompt},
+            ],
+            "temperature": 0,
+            "seed": 0,
+            "max_tokens": self.max_tokens,
+            "stream": False,
+        }
+        if self.profile.repeat_penalty != 1.0:
+            body["frequency_penalty"] = round(self.profile.repeat_penalty - 1.0, 3)
+        if format_index is not None:
+            body["response_format"] = RESPONSE_FORMATS[format_index]
+        return body
 
     def _check_model(self) -> str:
         status, data = self._send("GET", "/models", None)
@@ -254,6 +308,11 @@ class OpenAIEngine:
         if status == 404:
             return EndpointError(f"{where_detail}: check --endpoint (the OpenAI base URL, e.g. http://host:8080/v1)")
         return RequestError(where_detail)
+
+
+def _refuses_structured_output(data: bytes) -> bool:
+    message = _server_message(data).lower()
+    return any(word in message for word in _STRUCTURED_REFUSAL)
 
 
 def _server_message(data: bytes) -> str:

@@ -8,8 +8,11 @@ shown as one (a sysadmin would act on it).
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from alsate_cli.explain.explanation import Explanation, Source, Status
 from alsate_cli.textsafe import strip_controls
@@ -22,6 +25,9 @@ MAX_STEP_CHARS = 500
 NOTE_NOT_A_LOG = "The model says this does not look like a valid system log."
 NOTE_EMPTY = "The model gave an empty answer."
 NOTE_UNPARSED = "The model's answer could not be understood."
+NOTE_ECHO = "The model's answer only repeated the log line."
+MAX_NEW_WORDS_IN_ECHO = 2
+"""A cause that adds at most this many words to the log line's own explains nothing."""
 
 _CAUSE, _REMEDY, _OTHER = "cause", "remediation", "other"
 
@@ -70,6 +76,7 @@ _BULLET_MARKER = re.compile(r"^[ \t]*[-*•+‣◦][ \t]+", re.MULTILINE)
 _TRAILING_BULLET = re.compile(r"\s+[-*•+‣◦]\s*$")
 _EMPHASIS = re.compile(r"\*\*|__")
 _WORD = re.compile(r"[^\W\d_]{3,}")
+_ECHO_WORD = re.compile(r"[^\W_]+")
 _SENTENCE_END = re.compile(r"[.!?)\]`\"'…]$")
 
 
@@ -87,6 +94,10 @@ def parse_answer(text: str, finish_reason: str | None) -> Explanation:
     body = _strip_chat_markup(strip_controls(text or ""))
     if not body.strip():
         return Explanation(None, source=Source.MODEL, status=Status.UNPARSED, truncated=truncated, note=NOTE_EMPTY)
+
+    structured = _json_answer(body)
+    if structured is not None:
+        return _from_json(structured, truncated)
 
     sections = _sections(body)
     cause_text, cause_start = sections.get(_CAUSE, (None, -1))
@@ -113,6 +124,60 @@ def parse_answer(text: str, finish_reason: str | None) -> Explanation:
         status=Status.OK if complete else Status.PARTIAL,
         truncated=truncated,
     )
+
+
+def judged_against(explanation: Explanation, log_text: str) -> Explanation:
+    """``explanation``, or an OFF_TOPIC one when its cause only restates ``log_text`` (a small model's favourite
+    non-answer: "Cause - Authentication failed from 10.0.0.1"), which must not pass for an explanation."""
+    if explanation.cause is None or not _echoes(explanation.cause, log_text):
+        return explanation
+    status, truncated = Status.OFF_TOPIC, explanation.truncated
+    return Explanation(None, source=explanation.source, status=status, truncated=truncated, note=NOTE_ECHO)
+
+
+def _echoes(cause: str, log_text: str) -> bool:
+    cause_words = _ECHO_WORD.findall(cause.lower())
+    log_words = set(_ECHO_WORD.findall(log_text.lower()))
+    new = [word for word in cause_words if word not in log_words]
+    return bool(cause_words) and len(new) <= MAX_NEW_WORDS_IN_ECHO and len(new) < len(cause_words) / 3
+
+
+def _json_answer(body: str) -> dict[str, Any] | None:
+    """``{"cause": …, "remediation": …}`` (what a JSON grammar or a server's ``response_format`` produces, possibly
+    in a Markdown code fence), or None when the answer is not such an object."""
+    text = body.strip()
+    if text.startswith("```"):
+        text = text.strip("`").removeprefix("json").strip()
+    if not text.startswith("{"):
+        return None
+    try:
+        document = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(document, dict) or not {"cause", "remediation"} & set(document):
+        return None
+    return document
+
+
+def _from_json(document: dict[str, Any], truncated: bool) -> Explanation:
+    """The same rules as for text: a cause must be prose, steps are tidied, de-duplicated and bounded."""
+    raw_cause = document.get("cause")
+    cause = _tidy(raw_cause, MAX_CAUSE_CHARS) if isinstance(raw_cause, str) else None
+    if cause is not None and _REFUSAL.search(cause):
+        return Explanation(None, source=Source.MODEL, status=Status.NOT_A_LOG, note=NOTE_NOT_A_LOG)
+    if cause is not None and not _is_prose(cause):
+        cause = None
+    raw_steps = document.get("remediation")
+    if isinstance(raw_steps, str):
+        steps = _split_steps(raw_steps)
+    else:
+        texts = [item for item in raw_steps if isinstance(item, str)] if isinstance(raw_steps, list) else []
+        steps = _unique_steps(_NUMBER_MARKER.sub(" ", text, count=1) for text in texts)
+    if cause is None and not steps:
+        return Explanation(None, source=Source.MODEL, status=Status.UNPARSED, truncated=truncated, note=NOTE_UNPARSED)
+    complete = cause is not None and bool(steps) and not truncated
+    status = Status.OK if complete else Status.PARTIAL
+    return Explanation(cause, steps, source=Source.MODEL, status=status, truncated=truncated)
 
 
 def _strip_chat_markup(text: str) -> str:
@@ -184,10 +249,15 @@ def _split_steps(text: str) -> list[str]:
     intro = _tidy(intro, MAX_STEP_CHARS)
     if intro and not intro.endswith(":") and _is_prose(intro):
         items.insert(0, intro)  # "Remediation - Update gdm3." with no list: the sentence is the step
+    return _unique_steps(_BULLET_MARKER.sub(" ", item) for item in items)  # sub-bullets join their step
+
+
+def _unique_steps(items: Iterable[str]) -> list[str]:
+    """Tidied steps that say something, each once, at most :data:`MAX_STEPS`."""
     steps: list[str] = []
     seen: set[str] = set()
     for item in items:
-        step = _tidy(_BULLET_MARKER.sub(" ", item), MAX_STEP_CHARS)  # sub-bullets join their step
+        step = _tidy(item, MAX_STEP_CHARS)
         if step and step.casefold() not in seen and _is_prose(step):
             seen.add(step.casefold())
             steps.append(step)

@@ -25,7 +25,7 @@ from typing import Any
 
 from alsate_cli.textsafe import one_line
 
-PROMPT_VERSION = "1"
+PROMPT_VERSION = "2"
 """Part of every cache key: bump it whenever a system prompt, the prompt layout or the answer parser changes."""
 
 REFUSAL = "Input does not appear to be a valid system log. Unable to assist."
@@ -39,15 +39,27 @@ ALSATE_SYSTEM_PROMPT = (
 )
 """The fine-tune's training system prompt, verbatim (including the missing space after the comma)."""
 
-GENERIC_SYSTEM_PROMPT = (
-    "You are ALSATE, a Linux system administration assistant. The user sends one Linux system log line "
-    "(syslog or journalctl format). Explain what most likely caused it and, if it shows a problem, a security "
-    "threat or an anomaly, how to fix it. Answer in exactly this format and nothing else:\n"
-    "Cause - <one or two sentences>\n"
-    "Remediation - 1. <step> 2. <step> 3. <step>\n"
-    f"If the input is not a valid system log, reply only with: '{REFUSAL}'"
+_BRIEF_TASK = (
+    "You are ALSATE, a Linux system administration assistant. The user sends a warning or error from a Linux "
+    "system log: the log line, the program that wrote it, how often it occurred and what alsate's detection rules "
+    "found. Explain what most likely caused it and how a system administrator should fix it. Name the program, "
+    "device, address or user that the log names; do not invent others. "
 )
-"""For any other model: asks for the same answer shape the parser expects from the fine-tune."""
+
+TEXT_SYSTEM_PROMPT = _BRIEF_TASK + (
+    "Answer in exactly this format and nothing else: a line that starts with 'Cause - ' and says in one or two "
+    "sentences what caused the entry, then a line that starts with 'Remediation - 1. ' and gives the first step, "
+    "then up to two more lines that start with '2. ' and '3. ', one concrete step each."
+)
+"""For general instruct models, in the ``Cause - …`` text shape the parser reads best. The shape is described, not
+shown with placeholders: small models copy ``<step>`` literally. The fine-tune's refusal clause is left out: alsate
+only ever sends log lines, and small models take the invitation to refuse."""
+
+JSON_SYSTEM_PROMPT = _BRIEF_TASK + (
+    'Answer with one JSON object and nothing else. Its key "cause" holds one or two sentences saying what caused '
+    'the entry; its key "remediation" holds a list of one to three concrete steps, each a string.'
+)
+"""For general models asked for JSON (a server's ``response_format``, or ``grammar = "json"``)."""
 
 PINNED_DATE = datetime(2024, 11, 26)
 """The ``Today Date`` of the fine-tune's training prompts, used wherever a template asks for today's date."""
@@ -211,8 +223,10 @@ class PromptFormat:
         bos_token: str = "",
         eos_token: str = "",
         alsate: bool | None = None,
+        system_prompt: str | None = None,
     ) -> PromptFormat:
-        """Choose the prompt format from GGUF metadata. ``alsate`` overrides :func:`is_alsate_model`."""
+        """Choose the prompt format from GGUF metadata. ``alsate`` overrides :func:`is_alsate_model` (the profile
+        decides it); ``system_prompt`` replaces the generic one for other models."""
         chat_template = metadata.get("tokenizer.chat_template") or None
         embedded = detect_family(chat_template)
         # llama.cpp adds BOS for Llama-style vocabularies unless the GGUF says otherwise.
@@ -224,18 +238,17 @@ class PromptFormat:
             # Llama template, so it is not part of ChatML's system message.
             family = TemplateFamily.CHATML if embedded is TemplateFamily.CHATML else TemplateFamily.LLAMA3
             return cls(family, True, ALSATE_SYSTEM_PROMPT, **tokens)
+        system = system_prompt or TEXT_SYSTEM_PROMPT
         if chat_template is not None:
             for merge_system in (False, True):
-                candidate = cls(
-                    embedded, False, GENERIC_SYSTEM_PROMPT, chat_template, merge_system=merge_system, **tokens
-                )
+                candidate = cls(embedded, False, system, chat_template, merge_system=merge_system, **tokens)
                 try:
                     candidate.prefix  # noqa: B018 - renders once: proves the template works with these messages
                 except TemplateRenderError:
                     continue
                 return candidate
         # No template, or one that cannot be used at all: ChatML is the most widely understood format.
-        return cls(TemplateFamily.CHATML, False, GENERIC_SYSTEM_PROMPT, **tokens)
+        return cls(TemplateFamily.CHATML, False, system, **tokens)
 
     @property
     def stop_strings(self) -> tuple[str, ...]:
@@ -247,6 +260,10 @@ class PromptFormat:
     def render(self, log_line: str) -> str:
         """The full prompt for one log line: the shared :attr:`prefix`, the cleaned line, the turn's end."""
         return self._render_raw(clean_log_line(log_line))
+
+    def render_message(self, message: str) -> str:
+        """The full prompt for a user message already cleaned piece by piece (see :mod:`alsate_cli.explain.brief`)."""
+        return self._render_raw(message)
 
     @cached_property
     def prefix(self) -> str:

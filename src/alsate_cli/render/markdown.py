@@ -8,7 +8,14 @@ from alsate_cli.explain.explanation import Explanation
 from alsate_cli.grouping import Group
 from alsate_cli.outcome import Outcome
 from alsate_cli.render.escape import markdown_code_block, markdown_inline
-from alsate_cli.render.values import explanation_headline, iso_time, level_label, origin_label, threat_reasons
+from alsate_cli.render.values import (
+    explanation_headline,
+    iso_time,
+    level_label,
+    origin_label,
+    replacement_note,
+    threat_reasons,
+)
 
 
 def render_markdown(outcome: Outcome, out: TextIO) -> None:
@@ -68,6 +75,9 @@ def explanation_lines(explanation: Explanation, title: str = "Cause") -> list[st
 def issue_body_lines(outcome: Outcome, group: Group) -> list[str]:
     """An issue's explanation, the written guidance beside a model's answer, and up to 3 examples."""
     lines = explanation_lines(outcome.explanation(group))
+    note = replacement_note(outcome.unused_model_answer(group))
+    if note is not None:
+        lines += [f"*{markdown_inline(note)}*", ""]
     written = outcome.extra_knowledge(group)
     if written is not None:
         lines += explanation_lines(written, title="Written guidance")

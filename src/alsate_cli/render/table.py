@@ -18,7 +18,14 @@ from alsate_cli.explain.explanation import Explanation
 from alsate_cli.grouping import Group
 from alsate_cli.outcome import Outcome
 from alsate_cli.render.escape import safe_text
-from alsate_cli.render.values import explanation_headline, level_label, local_time, origin_label, threat_reasons
+from alsate_cli.render.values import (
+    explanation_headline,
+    level_label,
+    local_time,
+    origin_label,
+    replacement_note,
+    threat_reasons,
+)
 from alsate_cli.rules.threat import Threat
 
 WIDE_LAYOUT_MIN_WIDTH = 150
@@ -48,13 +55,18 @@ def level_text(group: Group) -> Text:
     return Text(level_label(group), style=LEVEL_STYLES.get(group.priority, "dim"))
 
 
-def cause_text(explanation: Explanation) -> Text:
+def cause_text(explanation: Explanation, unused: Explanation | None = None) -> Text:
+    """The cause (or why there is none); ``unused``: the model's answer that the written guidance replaced."""
     headline = explanation_headline(explanation)
     if headline is not None:
         return Text(headline, style="dim italic")
     text = safe_text(explanation.cause)
     if explanation.truncated:
         text.append(" (answer cut off)", style="dim")
+    note = replacement_note(unused)
+    if note is not None:
+        text.append("\n")
+        text.append_text(safe_text(note, "dim italic"))
     return text
 
 
@@ -86,16 +98,21 @@ def wide_table(outcome: Outcome) -> Table:
             seen,
             safe_text(origin_label(group)),
             safe_text(group.template),
-            cause_text(explanation),
+            cause_text(explanation, outcome.unused_model_answer(group)),
             steps_text(explanation),
         )
     return table
 
 
 def issue_block(
-    group: Group, explanation: Explanation, threat: Threat, written: Explanation | None = None
+    group: Group,
+    explanation: Explanation,
+    threat: Threat,
+    written: Explanation | None = None,
+    unused: Explanation | None = None,
 ) -> RenderableType:
-    """Narrow layout: one block per issue; ``written`` is the knowledge base's text shown beside a model answer."""
+    """Narrow layout: one block per issue; ``written`` is the knowledge base's text shown beside a model answer,
+    ``unused`` the model's answer that the knowledge base's text replaced."""
     header = Text.assemble(
         threat_text(threat, with_reasons=False), " ", level_text(group), " ", (f"×{group.count}", "bold"), "  "
     )
@@ -105,7 +122,8 @@ def issue_block(
     if threat.reasons:
         reasons = Text.assemble(("Threat: ", "bold"), safe_text(threat_reasons(threat)))
         parts.append(Padding(reasons, (0, 0, 0, 2), expand=False))
-    parts.append(Padding(Text.assemble(("Cause: ", "bold"), cause_text(explanation)), (0, 0, 0, 2), expand=False))
+    cause = Text.assemble(("Cause: ", "bold"), cause_text(explanation, unused))
+    parts.append(Padding(cause, (0, 0, 0, 2), expand=False))
     if explanation.remediation:
         parts.append(Padding(Text("Remediation:", style="bold"), (0, 0, 0, 2), expand=False))
         parts.append(Padding(steps_text(explanation), (0, 0, 0, 4), expand=False))
@@ -159,7 +177,8 @@ def render_table(outcome: Outcome, console: Console) -> None:
             if index:
                 console.print(Rule(style="dim"))
             explanation, written = outcome.explanation(group), outcome.extra_knowledge(group)
-            console.print(issue_block(group, explanation, outcome.threat(group), written))
+            unused = outcome.unused_model_answer(group)
+            console.print(issue_block(group, explanation, outcome.threat(group), written, unused))
     footer = threat_footer(outcome)
     if footer is not None and outcome.groups:
         console.print(footer)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 
-from alsate_cli.explain.explanation import Explanation, Status
+from alsate_cli.explain.explanation import Explanation, Source, Status
 from alsate_cli.grouping import Group
 from alsate_cli.priority import name as priority_name
 from alsate_cli.rules.threat import Threat
@@ -55,7 +55,18 @@ def explanation_headline(explanation: Explanation) -> str | None:
         return "The model did not recognise this as a system log line."
     if explanation.status is Status.UNPARSED:
         return "The model's answer could not be understood."
+    if explanation.status is Status.OFF_TOPIC:
+        return "The model's answer only repeated the log line."
     return explanation.note or "No explanation."
+
+
+def replacement_note(unused: Explanation | None) -> str | None:
+    """Why the knowledge base's text stands where the model's answer would (``Outcome.unused_model_answer``):
+    a reader must know that the model answered and what was wrong with it, not take written text for the model's.
+    None where the model gave no answer (no model, ``--limit``): the run's summary says that once."""
+    if unused is None or unused.source not in (Source.MODEL, Source.CACHE):
+        return None
+    return f"Written guidance shown. {explanation_headline(unused) or 'The model gave no cause.'}"
 
 
 def threat_reasons(threat: Threat, limit: int = 3) -> str:

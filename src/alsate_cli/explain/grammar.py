@@ -1,0 +1,63 @@
+"""Constrained decoding: the answer shapes alsate parses, as a llama.cpp GBNF grammar and as a JSON schema.
+
+Each grammar is written to stay cheap for llama.cpp's grammar sampler, which checks every candidate token against
+every live parse: no bounded repetitions (``x{1,200}`` unrolls into hundreds of nested rules and was measured ~10×
+slower per token) and no ambiguity between "the text goes on" and "the section ends" (the text of a line cannot
+contain a newline, a JSON string cannot contain a quote). Length is bounded by ``max_tokens`` instead, and the step
+count by the grammar: one to :data:`MAX_GRAMMAR_STEPS` steps, then the answer must end.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alsate_cli.explain.profiles import Grammar
+
+MAX_GRAMMAR_STEPS = 3
+"""Enough for a useful answer, few enough that a small model finishes within ``max_tokens``."""
+
+TEXT_GBNF = r"""
+root ::= "Cause - " line "\nRemediation - 1. " line ("\n2. " line ("\n3. " line)?)?
+line ::= [A-Za-z] [^\n]*
+"""
+"""``Cause - …`` / ``Remediation - 1. …`` with each step on its own numbered line (what :mod:`parse` reads best)."""
+
+JSON_GBNF = r"""
+root ::= "{\"cause\": " string ", \"remediation\": [" string (", " string (", " string)?)? "]}"
+string ::= "\"" [A-Za-z] char* "\""
+char ::= [^"\\\n] | "\\" ["\\/nt]
+"""
+"""``{"cause": "…", "remediation": ["…", …]}`` with one to three steps, keys in a fixed order."""
+
+ANSWER_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "cause": {"type": "string", "description": "what most likely caused the log entry, in one or two sentences"},
+        "remediation": {
+            "type": "array",
+            "items": {"type": "string"},
+            "minItems": 1,
+            "maxItems": MAX_GRAMMAR_STEPS,
+            "description": "numbered steps a system administrator should take",
+        },
+    },
+    "required": ["cause", "remediation"],
+    "additionalProperties": False,
+}
+"""The same shape as :data:`JSON_GBNF`, for servers' ``response_format`` (llama-server, vLLM, Ollama)."""
+
+_GBNF = {Grammar.TEXT: TEXT_GBNF, Grammar.JSON: JSON_GBNF}
+
+
+def gbnf(grammar: Grammar) -> str | None:
+    """The GBNF text for ``grammar``, or None for free text."""
+    return _GBNF.get(grammar)
+
+
+RESPONSE_FORMATS: tuple[dict[str, Any], ...] = (
+    {"type": "json_schema", "json_schema": {"name": "alsate_explanation", "strict": True, "schema": ANSWER_SCHEMA}},
+    {"type": "json_object", "schema": ANSWER_SCHEMA},
+)
+"""The ways servers are asked for :data:`ANSWER_SCHEMA`, tried in order until one is accepted: OpenAI's structured
+output (``json_schema``: llama-server, vLLM, Ollama), then llama-cpp-python's own server, which accepts only
+``json_object`` with a ``schema`` beside it (llama-server takes that form too)."""
