@@ -82,7 +82,7 @@ def test_smollm2_prompt_is_its_chatml_template_with_its_profiles_system_prompt(s
     assert fmt.chat_template == smollm2_engine.metadata["tokenizer.chat_template"]
     prompt = fmt.render(LINES["gdm"])
     # SmolLM2's template would insert its own "You are a helpful AI assistant named SmolLM" without our system turn.
-    assert prompt == chatml_prompt(SMOLLM2.system_prompt(Grammar.TEXT), LINES["gdm"])
+    assert prompt == chatml_prompt(SMOLLM2.system_prompt(Grammar.TEXT), LINES["gdm"], SMOLLM2.examples(Grammar.TEXT))
     assert "SmolLM" not in prompt
     assert "<|im_end|>" in fmt.stop_strings
 
@@ -209,9 +209,9 @@ def test_max_calls_explains_the_worst_groups_and_skips_the_rest(
 
 
 def test_one_failing_group_does_not_stop_the_others(smollm2_path: Path, llama_cpp_available: None) -> None:
-    engine = LlamaEngine(smollm2_path, n_ctx=256, max_tokens=8)  # the system prompt alone nearly fills it
+    engine = LlamaEngine(smollm2_path, n_ctx=640, max_tokens=8)  # the shared prefix alone fills half of it
     long = make_group("gdm", 3, 1)
-    long.representative += " x" * 400
+    long.representative += " x" * 650
     fine = make_group("ntp", 4, 1)
     fine.representative = "chronyd: ok"
     try:

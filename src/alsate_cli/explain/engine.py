@@ -186,6 +186,7 @@ class LlamaEngine:
                 eos_token=_token_text(llama, llama.token_eos()),
                 alsate=alsate,
                 system_prompt=self.profile.system_prompt(self.grammar),
+                examples=self.profile.examples(self.grammar),
             )
         return self._prompt_format
 

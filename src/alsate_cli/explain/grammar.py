@@ -17,8 +17,8 @@ MAX_GRAMMAR_STEPS = 3
 """Enough for a useful answer, few enough that a small model finishes within ``max_tokens``."""
 
 TEXT_GBNF = r"""
-root ::= "Cause - " line "\nRemediation - 1. " line ("\n2. " line ("\n3. " line)?)?
-line ::= [A-Za-z] [^\n]*
+root ::= "Cause -" line "\nRemediation - 1." line ("\n2." line ("\n3." line)?)?
+line ::= " " [A-Za-z] [^\n]*
 """
 """``Cause - …`` / ``Remediation - 1. …`` with each step on its own numbered line (what :mod:`parse` reads best)."""
 

@@ -29,7 +29,7 @@ from typing import Any
 from alsate_cli.explain.engine import Completion, ModelLoadError
 from alsate_cli.explain.grammar import RESPONSE_FORMATS
 from alsate_cli.explain.profiles import Grammar, Profile, detect_profile
-from alsate_cli.explain.prompt import clean_log_line
+from alsate_cli.explain.prompt import chat_messages, clean_log_line
 from alsate_cli.textsafe import one_line
 
 CONNECT_TIMEOUT_S = 5.0
@@ -205,10 +205,7 @@ class OpenAIEngine:
         grammar = Grammar.JSON if format_index is not None else Grammar.NONE
         body: dict[str, Any] = {
             "model": self.served_model(),
-            "messages": [
-                {"role": "system", "content": self.profile.system_prompt(grammar)},
-                {"role": "user", "content": prompt},
-            ],
+            "messages": chat_messages(self.profile.system_prompt(grammar), prompt, self.profile.examples(grammar)),
             "temperature": 0,
             "seed": 0,
             "max_tokens": self.max_tokens,

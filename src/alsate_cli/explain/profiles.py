@@ -13,6 +13,7 @@ A profile is chosen from the model's names (GGUF ``general.*`` keys, the file na
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -36,6 +37,30 @@ class Grammar(StrEnum):
     """``{"cause": …, "remediation": […]}``, enforced by a grammar or a server's JSON schema support."""
 
 
+WORKED_BRIEF = (
+    "Log line: Mar 02 03:00:01 db1 CRON[4121]: (backup) CMD (/usr/local/bin/dump.sh) failed: No space left on device\n"
+    "Program: CRON\n"
+    "Occurrences: 12\n"
+    "Pattern: (<*>) CMD (<*>) failed: No space left on device"
+)
+WORKED_CAUSE = "The backup job run by cron could not write its dump because the file system it writes to is full."
+WORKED_STEPS = (
+    "Run df -h to find the full file system and du to find what fills it.",
+    "Delete or move old dumps, or add space to the volume.",
+    "Monitor disk usage so that the job does not fail silently again.",
+)
+"""A worked example from a domain no real answer should borrow from (a cron job and a full disk), so that copying
+its content shows up as an ungrounded answer in the benchmark rather than passing for a right one."""
+
+
+def worked_answer(grammar: Grammar) -> str:
+    """The worked example's answer in the shape ``grammar`` asks for."""
+    if grammar is Grammar.JSON:
+        return json.dumps({"cause": WORKED_CAUSE, "remediation": list(WORKED_STEPS)})
+    steps = "\n".join(f"{number}. {step}" for number, step in enumerate(WORKED_STEPS, 1))
+    return f"Cause - {WORKED_CAUSE}\nRemediation - {steps}"
+
+
 @dataclass(frozen=True, slots=True)
 class Profile:
     name: str
@@ -49,6 +74,8 @@ class Profile:
     """The ALSATE fine-tune's exact training prompt, built by hand in Llama 3.2's format."""
     repeat_penalty: float = 1.0
     """Greedy decoding loops on tiny models ("1.1.1.1…"); a mild penalty breaks the loop."""
+    worked_example: bool = False
+    """Show one worked question and answer before the real one (tiny models copy the shape, not the content)."""
     revision: str = "1"
     """Bump when this profile's prompts or grammar change: part of every cache key."""
 
@@ -57,6 +84,12 @@ class Profile:
         if self.trained_prompt:
             return ALSATE_SYSTEM_PROMPT
         return JSON_SYSTEM_PROMPT if grammar is Grammar.JSON else TEXT_SYSTEM_PROMPT
+
+    def examples(self, grammar: Grammar) -> tuple[tuple[str, str], ...]:
+        """The worked (user, assistant) turns for ``grammar``'s answer shape, if this profile uses one."""
+        if not self.worked_example or self.context is not Context.BRIEF:
+            return ()
+        return ((WORKED_BRIEF, worked_answer(grammar)),)
 
     def answer_id(self, grammar: Grammar) -> str:
         """What the cache key records of the profile: an answer made under one is never served under another."""
@@ -80,6 +113,8 @@ SMOLLM2 = Profile(
     Grammar.TEXT,
     remote_json=True,
     repeat_penalty=1.2,
+    worked_example=True,
+    revision="2",
 )
 GENERIC = Profile("generic", "any other chat model: brief, text-shape grammar", Context.BRIEF, Grammar.TEXT, True)
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -150,9 +150,22 @@ def llama3_prompt(system: str, user: str) -> str:
     )
 
 
-def chatml_prompt(system: str, user: str) -> str:
-    """ChatML for one system and one user message, ending where the assistant starts to write."""
-    return f"<|im_start|>system\n{system}<|im_end|>\n<|im_start|>user\n{user}<|im_end|>\n<|im_start|>assistant\n"
+def chatml_prompt(system: str, user: str, examples: Sequence[tuple[str, str]] = ()) -> str:
+    """ChatML for a system message, worked ``examples`` (user, assistant) and one user message, ending where the
+    assistant starts to write."""
+    turns = [("system", system)]
+    for question, answer in examples:
+        turns += [("user", question), ("assistant", answer)]
+    turns.append(("user", user))
+    return "".join(f"<|im_start|>{role}\n{text}<|im_end|>\n" for role, text in turns) + "<|im_start|>assistant\n"
+
+
+def chat_messages(system: str, user: str, examples: Sequence[tuple[str, str]] = ()) -> list[dict[str, str]]:
+    """OpenAI-style messages: system, the worked examples as earlier turns, then the user message."""
+    messages = [{"role": "system", "content": system}]
+    for question, answer in examples:
+        messages += [{"role": "user", "content": question}, {"role": "assistant", "content": answer}]
+    return [*messages, {"role": "user", "content": user}]
 
 
 class TemplateRenderError(Exception):
@@ -212,6 +225,8 @@ class PromptFormat:
     bos_token: str = ""
     eos_token: str = ""
     add_bos: bool = False
+    examples: tuple[tuple[str, str], ...] = ()
+    """Worked (user, assistant) turns before the real one: part of the shared, KV-cached prefix."""
     """Prepend ``bos_token`` unless the rendered text starts with it (the engine tokenizes without adding BOS)."""
 
     @classmethod
@@ -224,6 +239,7 @@ class PromptFormat:
         eos_token: str = "",
         alsate: bool | None = None,
         system_prompt: str | None = None,
+        examples: Sequence[tuple[str, str]] = (),
     ) -> PromptFormat:
         """Choose the prompt format from GGUF metadata. ``alsate`` overrides :func:`is_alsate_model` (the profile
         decides it); ``system_prompt`` replaces the generic one for other models."""
@@ -239,6 +255,7 @@ class PromptFormat:
             family = TemplateFamily.CHATML if embedded is TemplateFamily.CHATML else TemplateFamily.LLAMA3
             return cls(family, True, ALSATE_SYSTEM_PROMPT, **tokens)
         system = system_prompt or TEXT_SYSTEM_PROMPT
+        tokens["examples"] = tuple(examples)
         if chat_template is not None:
             for merge_system in (False, True):
                 candidate = cls(embedded, False, system, chat_template, merge_system=merge_system, **tokens)
@@ -277,12 +294,12 @@ class PromptFormat:
         if self.alsate and self.family is TemplateFamily.LLAMA3:
             return llama3_prompt(self.system_prompt, user)
         if self.chat_template is None:
-            text = chatml_prompt(self.system_prompt, user)
+            text = chatml_prompt(self.system_prompt, user, self.examples)
         else:
-            if self.merge_system:
-                messages = [{"role": "user", "content": f"{self.system_prompt}\n\n{user}"}]
-            else:
-                messages = [{"role": "system", "content": self.system_prompt}, {"role": "user", "content": user}]
+            messages = chat_messages(self.system_prompt, user, self.examples)
+            if self.merge_system:  # the system prompt leads the first user turn
+                system, first, *rest = messages
+                messages = [{"role": "user", "content": f"{system['content']}\n\n{first['content']}"}, *rest]
             text = render_chat_template(
                 self.chat_template, messages, bos_token=self.bos_token, eos_token=self.eos_token
             )

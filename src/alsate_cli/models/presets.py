@@ -49,7 +49,7 @@ PRESETS: dict[str, Preset] = {
             name="llama-3.2-3b-instruct",
             model=HubModel("bartowski/Llama-3.2-3B-Instruct-GGUF", "Llama-3.2-3B-Instruct-Q4_K_M.gguf"),
             license=License("Llama 3.2 Community License", "https://www.llama.com/llama3_2/license/"),
-            description="Meta Llama 3.2 3B Instruct, Q4_K_M (~2 GB); general model, generic prompt",
+            description="Meta Llama 3.2 3B Instruct, Q4_K_M (~2 GB); general model, llama3 profile",
         ),
         Preset(
             name="smollm2-360m",
