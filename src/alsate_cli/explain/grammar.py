@@ -17,17 +17,21 @@ MAX_GRAMMAR_STEPS = 3
 """Enough for a useful answer, few enough that a small model finishes within ``max_tokens``."""
 
 TEXT_GBNF = r"""
-root ::= "Cause -" line "\nRemediation - 1." line ("\n2." line ("\n3." line)?)?
-line ::= " " [A-Za-z] [^\n]*
+root ::= "Cause -" sentence "\nRemediation - 1." sentence ("\n2." sentence ("\n3." sentence)?)?
+sentence ::= " " [A-Za-z] [^\n.]* ("." [^ \n.] [^\n.]*)* "."
 """
-"""``Cause - …`` / ``Remediation - 1. …`` with each step on its own numbered line (what :mod:`parse` reads best)."""
+"""``Cause - …`` / ``Remediation - 1. …``: a one-sentence cause, then each step one sentence on its own numbered line
+(what :mod:`parse` reads best). Ending each part at its first full stop (one followed by a space; the dot in
+``nginx.service`` or ``1.5`` goes on) keeps a small model from rambling on until
+``max_tokens`` cuts the answer off; the literals end before the space so that a word token (" The") fits."""
 
 JSON_GBNF = r"""
 root ::= "{\"cause\": " string ", \"remediation\": [" string (", " string (", " string)?)? "]}"
-string ::= "\"" [A-Za-z] char* "\""
-char ::= [^"\\\n] | "\\" ["\\/nt]
+string ::= "\"" [A-Za-z] char* ("." [^ "\\\n.] char*)* ".\""
+char ::= [^"\\\n.] | "\\" ["\\/nt]
 """
-"""``{"cause": "…", "remediation": ["…", …]}`` with one to three steps, keys in a fixed order."""
+"""``{"cause": "…", "remediation": ["…", …]}`` with one to three steps, keys in a fixed order, each string one
+sentence (as in :data:`TEXT_GBNF`)."""
 
 ANSWER_SCHEMA: dict[str, Any] = {
     "type": "object",
