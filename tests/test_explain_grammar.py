@@ -4,6 +4,7 @@ where the same model left free answers in a shape it does not."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -43,13 +44,44 @@ def constrained(request: pytest.FixtureRequest, smollm2_path: Path, llama_cpp_av
     engine.close()
 
 
-def test_grammars_compile_in_llama_cpp(llama_cpp_available: None) -> None:
-    from llama_cpp import LlamaGrammar
+def test_grammars_compile_in_llama_cpp(smollm2_path: Path, llama_cpp_available: None) -> None:
+    """Compiled by llama.cpp's own grammar sampler against a real vocabulary: ``LlamaGrammar.from_string`` only
+    stores the text, and a grammar llama.cpp rejects fails at the first answer (llama_cpp.server dies of it). The
+    servers' JSON schema goes through llama-cpp-python's converter first, as its server does with it."""
+    import llama_cpp
+    from llama_cpp.llama_grammar import json_schema_to_gbnf
 
-    for grammar in (Grammar.TEXT, Grammar.JSON):
-        text = gbnf(grammar)
-        assert text is not None and LlamaGrammar.from_string(text, verbose=False) is not None
+    model = llama_cpp.Llama(str(smollm2_path), vocab_only=True, verbose=False)
+    vocab = llama_cpp.llama_model_get_vocab(model.model)
+
+    def compiles(text: str) -> bool:
+        sampler = llama_cpp.llama_sampler_init_grammar(vocab, text.encode(), b"root")
+        if sampler:
+            llama_cpp.llama_sampler_free(sampler)
+        return bool(sampler)
+
+    assert not compiles(r'root ::= "\." "x"'), "the check can fail: llama.cpp rejects this escape"
+    schema_gbnf = json_schema_to_gbnf(json.dumps(ANSWER_SCHEMA))
+    for text in (gbnf(Grammar.TEXT), gbnf(Grammar.JSON), schema_gbnf):
+        assert text is not None and compiles(text), text
     assert gbnf(Grammar.NONE) is None
+
+
+@pytest.mark.parametrize(
+    ("sentence", "one_sentence"),
+    [
+        ("Restart nginx.service after fixing its configuration.", True),
+        ("Version 1.5 of the agent has a known leak.", True),
+        ("The disk is full. Delete old dumps.", False),
+        ('The unit "nginx" failed.', False),
+        ("no full stop at the end", False),
+    ],
+)
+def test_the_schemas_strings_are_one_sentence_like_the_grammars(sentence: str, one_sentence: bool) -> None:
+    """The schema's ``pattern`` bounds a server's answer as :data:`JSON_GBNF` bounds an in-process one."""
+    pattern = ANSWER_SCHEMA["properties"]["cause"]["pattern"]
+    assert ANSWER_SCHEMA["properties"]["remediation"]["items"]["pattern"] == pattern
+    assert bool(re.fullmatch(pattern, sentence)) is one_sentence
 
 
 def test_every_constrained_answer_has_the_parsed_shape(constrained: LlamaEngine) -> None:

@@ -131,3 +131,13 @@ def test_general_models_get_a_cleaned_brief_with_count_pattern_examples_and_find
     assert len(also) == 1 and "admin" in also[0], "the representative is not repeated as an example"
     assert any(line.startswith("Detection rule: 57 failed SSH logins") for line in lines)
     assert "\x1b" not in message and "<|im_end|>" not in message, "log text cannot smuggle in chat markup"
+
+
+def test_a_pattern_without_placeholders_is_not_repeated_in_the_brief() -> None:
+    """The same text twice invites a small model to answer with it; the pattern only says something when it varies."""
+    line = "Nov 20 08:00:10 web-01 systemd[1]: Failed to start Daily apt upgrade and clean activities."
+    group = Group(id="g-apt", identifier="systemd", template=line.split(": ", 1)[1], priority=3, count=2,
+                  programs={"systemd"}, examples=[line], representative=line)  # fmt: skip
+    lines = user_message(SMOLLM2, group).splitlines()
+    assert lines[0] == f"Log line: {line}" and "Occurrences: 2" in lines
+    assert not any(part.startswith("Pattern: ") for part in lines)

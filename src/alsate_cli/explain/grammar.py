@@ -33,13 +33,23 @@ char ::= [^"\\\n.] | "\\" ["\\/nt]
 """``{"cause": "…", "remediation": ["…", …]}`` with one to three steps, keys in a fixed order, each string one
 sentence (as in :data:`TEXT_GBNF`)."""
 
+SENTENCE_PATTERN = r'^[A-Za-z][^."\\\n]*([.][^ ."\\\n][^."\\\n]*)*[.]$'
+"""One sentence, as in :data:`JSON_GBNF`: servers turn a schema's ``pattern`` into their own grammar (llama-server,
+llama-cpp-python's server, vLLM, Ollama all do), so a remote answer is bounded like an in-process one. No quote or
+backslash: they would have to be escaped, and a sentence needs neither. The dot is written ``[.]``, not ``\\.``:
+llama-cpp-python's schema converter copies ``\\.`` into GBNF, whose parser rejects it (and its server dies)."""
+
 ANSWER_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
-        "cause": {"type": "string", "description": "what most likely caused the log entry, in one or two sentences"},
+        "cause": {
+            "type": "string",
+            "pattern": SENTENCE_PATTERN,
+            "description": "what most likely caused the log entry, in one sentence",
+        },
         "remediation": {
             "type": "array",
-            "items": {"type": "string"},
+            "items": {"type": "string", "pattern": SENTENCE_PATTERN},
             "minItems": 1,
             "maxItems": MAX_GRAMMAR_STEPS,
             "description": "numbered steps a system administrator should take",

@@ -212,7 +212,9 @@ class OpenAIEngine:
             "stream": False,
         }
         if self.profile.repeat_penalty != 1.0:
-            body["frequency_penalty"] = round(self.profile.repeat_penalty - 1.0, 3)
+            # llama.cpp's own sampler setting, read by llama-server and llama-cpp-python's server alike; OpenAI's
+            # frequency_penalty is a different formula and did not stop SmolLM2's loops the same way.
+            body["repeat_penalty"] = self.profile.repeat_penalty
         if format_index is not None:
             body["response_format"] = RESPONSE_FORMATS[format_index]
         return body

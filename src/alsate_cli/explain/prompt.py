@@ -25,7 +25,7 @@ from typing import Any
 
 from alsate_cli.textsafe import one_line
 
-PROMPT_VERSION = "2"
+PROMPT_VERSION = "3"
 """Part of every cache key: bump it whenever a system prompt, the prompt layout or the answer parser changes."""
 
 REFUSAL = "Input does not appear to be a valid system log. Unable to assist."
