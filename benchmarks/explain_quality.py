@@ -86,16 +86,15 @@ def load_cases(path: Path, loghub: Path | None) -> list[Case]:
 
 
 def run_alsate(
-    cases: list[Case], model: Path, grammar: str, max_tokens: int, endpoint: str | None = None
+    cases: list[Case], engine: list[str], grammar: str | None, max_tokens: int
 ) -> tuple[dict[str, object], float]:
-    """``alsate analyze`` over the cases: in-process with ``model`` under ``grammar``, or, given ``endpoint``,
-    through that OpenAI-compatible server (the profile's ``response_format``; ``grammar`` is then only a label)."""
+    """``alsate analyze`` over the cases with the engine flags ``engine``; ``grammar`` None leaves the choice to
+    the profile (what a server gets: its ``response_format``)."""
     with tempfile.TemporaryDirectory() as folder:
         logs, config = Path(folder) / "cases.log", Path(folder) / "config.toml"
         logs.write_text("".join(f"{case.line}\n" for case in cases), encoding="utf-8")
-        config.write_text(f'grammar = "{grammar}"\nmax_tokens = {max_tokens}\n')
+        config.write_text((f'grammar = "{grammar}"\n' if grammar else "") + f"max_tokens = {max_tokens}\n")
         env = {**os.environ, "ALSATE_CONFIG": str(config), "XDG_CACHE_HOME": folder}
-        engine = ["--backend", "openai", "--endpoint", endpoint] if endpoint else ["--model", str(model)]
         command = [sys.executable, "-m", "alsate_cli", "analyze", "--format", "json", "--no-cache", "-p", "debug",
                    *engine, "-i", str(logs)]  # fmt: skip
         started = time.perf_counter()
@@ -209,18 +208,20 @@ def main() -> None:
     loghub = Path(os.environ["LOGHUB_2K"]) if os.environ.get("LOGHUB_2K") else None
     cases = load_cases(args.cases, loghub)
     model = args.model or smollm2_path()
+    runs: list[tuple[str, list[str], str | None]] = [
+        (grammar, ["--model", str(model)], grammar) for grammar in args.grammars.split(",")
+    ]
+    if args.endpoint:
+        runs.append(("server", ["--backend", "openai", "--endpoint", args.endpoint], None))
     rows = []
-    for grammar in args.grammars.split(","):
-        document, elapsed = run_alsate(cases, model, grammar, args.max_tokens)
-        rows.append(score(grammar, cases, document, elapsed))
+    for label, engine, grammar in runs:
+        document, elapsed = run_alsate(cases, engine, grammar, args.max_tokens)
+        rows.append(score(label, cases, document, elapsed))
         if rows[-1].missing:
-            print(f"{grammar}: cases not found in the output: {', '.join(rows[-1].missing)}", file=sys.stderr)
+            print(f"{label}: cases not found in the output: {', '.join(rows[-1].missing)}", file=sys.stderr)
         if args.details:
             for detail in rows[-1].details:
-                print(json.dumps({"grammar": grammar, **detail}))
-    if args.endpoint:
-        document, elapsed = run_alsate(cases, model, "server", args.max_tokens, args.endpoint)
-        rows.append(score("server", cases, document, elapsed))
+                print(json.dumps({"grammar": label, **detail}))
     print(table(model, rows))
     if args.cost_cases:
         print()
