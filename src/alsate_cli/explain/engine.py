@@ -133,14 +133,13 @@ class LlamaEngine:
         self._check_file()
         try:
             silence_llama_logs()
-            from llama_cpp import Llama
-
+            from alsate_cli.explain.grammar_first import GrammarFirstLlama
             from alsate_cli.explain.llama_build import safe_model_params
         except ImportError as exc:
             raise ModelLoadError(f"llama-cpp-python is not usable: {one_line(str(exc))}") from exc
         try:
             with safe_model_params():
-                self._llama = Llama(
+                self._llama = GrammarFirstLlama(
                     str(self.model_path),
                     n_ctx=self.n_ctx,
                     n_threads=self.n_threads,
