@@ -114,10 +114,10 @@ def model_answer(group: dict[str, object]) -> dict[str, object]:
 
 
 def group_of(case: Case, groups: list[dict[str, object]]) -> dict[str, object] | None:
-    """The group holding the case's line (its message, as the examples show it)."""
-    message = case.line.split(": ", 1)[-1].strip()
+    """The group holding the case's line (its message, as the examples show it: runs of blanks made one)."""
+    message = " ".join(case.line.split(": ", 1)[-1].split())
     for group in groups:
-        if any(message in str(example) for example in group.get("examples") or []):
+        if any(message in " ".join(str(example).split()) for example in group.get("examples") or []):
             return group
     for group in groups:  # beyond the few examples shown: the group whose template matches the message
         pattern = _PLACEHOLDER.sub("\x00", str(group["template"]))
@@ -165,15 +165,17 @@ def table(model: Path, rows: list[Scores]) -> str:
 
 
 def per_token_cost(cases: list[Case], model: Path, grammars: list[str], max_tokens: int) -> str:
-    """Milliseconds per generated token under each grammar, in-process on the same prompts: the grammar's own
-    cost, free of answer length (answers under different grammars differ in length: s/answer alone misleads)."""
+    """Milliseconds per generated token and seconds per answer under each grammar, in-process on the same prompts:
+    per token is the grammar's own cost, free of answer length (answers differ in length under different grammars)."""
     from alsate_cli.explain.brief import user_message
     from alsate_cli.explain.engine import LlamaEngine
     from alsate_cli.explain.profiles import Grammar
     from alsate_cli.grouping.group import Group
 
-    out = ["| grammar | answers | tokens | ms/token | vs none |", "|---|---:|---:|---:|---:|"]
-    baseline = None
+    out = [
+        "| grammar | answers | tokens | ms/token | vs none | s/answer | vs none |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
     engines = {name: LlamaEngine(model, max_tokens=max_tokens, grammar=Grammar(name)) for name in grammars}
     totals = {name: [0.0, 0] for name in grammars}
     for case in cases:  # interleaved, so machine load hits every grammar alike
@@ -185,12 +187,16 @@ def per_token_cost(cases: list[Case], model: Path, grammars: list[str], max_toke
             completion = engine.complete(prompt)
             totals[name][0] += time.perf_counter() - started
             totals[name][1] += completion.completion_tokens
+    base_token = base_answer = None
     for name in grammars:
         seconds, tokens = totals[name]
-        ms = 1000 * seconds / max(1, tokens)
-        baseline = ms if name == "none" else baseline
-        ratio = f"{ms / baseline:.2f}x" if baseline else "-"
-        out.append(f"| {name} | {len(cases)} | {tokens} | {ms:.1f} | {ratio} |")
+        per_token, per_answer = 1000 * seconds / max(1, tokens), seconds / max(1, len(cases))
+        if name == "none":
+            base_token, base_answer = per_token, per_answer
+        token_ratio = f"{per_token / base_token:.2f}x" if base_token else "-"
+        answer_ratio = f"{per_answer / base_answer:.2f}x" if base_answer else "-"
+        out.append(f"| {name} | {len(cases)} | {tokens} | {per_token:.1f} | {token_ratio} | {per_answer:.2f} | "
+                   f"{answer_ratio} |")  # fmt: skip
     return "\n".join(out)
 
 
