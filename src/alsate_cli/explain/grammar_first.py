@@ -91,6 +91,13 @@ class GrammarFirstLlama(Llama):
         greedy = kwargs.get("temp", 0.80) == 0.0 and not args
         if grammar is None or not greedy or kwargs.get("logits_processor") is not None:
             return super()._init_sampler(*args, **kwargs)
+        try:
+            return self._grammar_first_chain(grammar, kwargs)
+        except AttributeError:  # another llama-cpp-python's internals: its own chain decides alike, only slower
+            return super()._init_sampler(*args, **kwargs)
+
+    def _grammar_first_chain(self, grammar: LlamaGrammar, kwargs: dict[str, Any]) -> internals.LlamaSampler:
+        """llama-cpp-python's greedy chain (penalties, then greedy) with :class:`GrammarFirstSampler` between."""
         chain = internals.LlamaSampler()
         chain.add_penalties(
             n_vocab=self._n_vocab,
