@@ -67,6 +67,11 @@ SUBCOMMANDS: dict[str, Subcommand] = {
         "evaluate",
         "Score a generated log against the real one: realism, fidelity, diversity and leakage.",
     ),
+    "dataset": Subcommand(
+        "alsate_cli.commands.dataset",
+        "dataset",
+        "Export analysed groups as fine-tuning data (JSON Lines, ALSATE chat format).",
+    ),
 }
 """Every subcommand, in the order ``alsate --help`` lists them."""
 
