@@ -15,7 +15,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from alsate_cli.entry import Entry
 from alsate_cli.generate.identities import collect
@@ -75,6 +75,18 @@ class Line:
     """The whole message when no slot is free or linked (most lines of quiet programs): nothing to fill."""
 
 
+@dataclass(frozen=True, slots=True)
+class ValueMix:
+    """How a state's value combinations repeat: an earlier generated combination again with probability
+    ``repeat`` (the share of the real lines whose combination had occurred before), else a new one. A new one
+    takes the chosen line's values, with ``marginals`` slots drawn independently from all the state's values
+    (where real combinations were mostly distinct: resampling whole real combinations would repeat them far more
+    often than the input did) and free slots drawn afresh."""
+
+    repeat: float
+    marginals: tuple[tuple[int, tuple[str, ...]], ...]
+
+
 @dataclass(slots=True)
 class LogModel:
     states: list[State]
@@ -84,6 +96,7 @@ class LogModel:
     first: Line
     start_us: int | None
     pid_range: tuple[int, int]
+    mixes: list[ValueMix | None]
     fixed_pids: dict[str, int]
     """Programs that had one PID throughout (systemd as 1, a long-running daemon): they keep it."""
     text_input: bool
@@ -139,6 +152,8 @@ def learn(entries: Iterable[Entry], *, seed: int | None = None, keep_values: boo
         states = [_scrubbed_state(state, pseudonyms, training["hosts"]) for state in states]
     free = _free_slots(raws, states)
     lines = _lines(raws, states, free, pseudonyms, names, keep_values)
+    mixes = _value_mixes(raws, lines, free, len(states))
+    lines = [line if mixes[line.state] is None or not line.values else replace(line, message=None) for line in lines]
     successors: list[list[Line]] = [[] for _ in states]
     seen: Counter[int] = Counter()
     for previous, line in zip(raws, lines[1:], strict=False):
@@ -162,6 +177,7 @@ def learn(entries: Iterable[Entry], *, seed: int | None = None, keep_values: boo
         first=lines[0],
         start_us=times[0] if times else None,
         pid_range=(min(pids), max(pids)) if pids else (1000, 32768),
+        mixes=mixes,
         fixed_pids={name: next(iter(seen)) for name, seen in pids_of.items() if len(seen) == 1},
         text_input=text_lines * 2 > len(raws),
         lines_learned=len(raws),
@@ -213,38 +229,48 @@ def _free_slots(raws: list[_Raw], states: list[State]) -> dict[int, tuple[tuple[
         maker = _maker(kind, seen)
         if maker is not None:
             makers.setdefault(state, []).append((slot, maker))
-    fillers = {}
+    fillers: dict[int, tuple[tuple[int, ...], FillFree]] = {}
     for state, chosen in makers.items():
-        slots = tuple(slot for slot, _ in chosen)
-        tuples = [tuple(raw.values[slot] for slot in slots) for raw in raws if raw.state == state and raw.values]
-        fillers[state] = (slots, _repeating(tuple(maker for _, maker in chosen), len(set(tuples)) / len(tuples)))
+        made = tuple(maker for _, maker in chosen)
+        fillers[state] = (tuple(slot for slot, _ in chosen), lambda fresh, made=made: tuple(m(fresh) for m in made))
     return fillers
 
 
-def _repeating(makers: tuple[Maker, ...], new_share: float) -> FillFree:
-    """Fresh values for a state's free slots, but repeating an earlier combination as often as the real lines
-    repeated theirs: a state whose (user, address) pairs were 80 % distinct gets a fresh pair 80 % of the time, so
-    duplicate rates follow the input's."""
-    pool: list[tuple[str, ...]] = []
-
-    def fill(fresh: Pseudonyms) -> tuple[str, ...]:
-        random_ = fresh.rng.random
-        if pool and random_() >= new_share:
-            return pool[int(random_() * len(pool))]
-        made = tuple(make(fresh) for make in makers)
-        if len(pool) < 256:
-            pool.append(made)
-        else:
-            pool[int(random_() * 256)] = made
-        return made
-
-    return fill
+def _value_mixes(
+    raws: list[_Raw], lines: list[Line], free: dict[int, tuple[tuple[int, ...], FillFree]], count: int
+) -> list[ValueMix | None]:
+    """Per state, how its value combinations repeat (see :class:`ValueMix`); None where resampling the real
+    combinations as they came is right (nothing free, combinations mostly repeated)."""
+    combos: dict[int, list[tuple[str, ...]]] = {}
+    for raw in raws:
+        if raw.values:
+            combos.setdefault(raw.state, []).append(raw.values)
+    values_of: dict[int, list[tuple[str, ...]]] = {}
+    for line in lines:
+        if line.values:
+            values_of.setdefault(line.state, []).append(line.values)
+    mixes: list[ValueMix | None] = [None] * count
+    for state, seen in combos.items():
+        new_share = len(set(seen)) / len(seen)
+        free_slots = set(free.get(state, ((), None))[0])
+        marginals: tuple[tuple[int, tuple[str, ...]], ...] = ()
+        if new_share > FREE_RATIO and len(seen[0]) - len(free_slots) >= 2:
+            anonymised = values_of[state]
+            marginals = tuple(
+                (slot, tuple(values[slot] for values in anonymised))
+                for slot in range(len(seen[0]))
+                if slot not in free_slots
+            )
+        if free_slots or marginals:
+            mixes[state] = ValueMix(1.0 - new_share, marginals)
+    return mixes
 
 
 def _maker(kind: str, seen: list[str]) -> Maker | None:
     if kind == "NUM":
         if not all(value.isdecimal() and (value == "0" or value[0] != "0") for value in seen):
-            return None  # decimals, zero-padded counters: keep the real ones
+            shapes = tuple(seen)  # decimals (1700000000.123), zero-padded counters: a real one, digits redrawn
+            return lambda fresh: _redraw_digits(shapes[int(fresh.rng.random() * len(shapes))], fresh.rng)
         numbers = [int(value) for value in seen]
         low, span = min(numbers), max(numbers) - min(numbers) + 1
         return lambda fresh: str(low + int(fresh.rng.random() * span))
@@ -263,6 +289,19 @@ def _maker(kind: str, seen: list[str]) -> Maker | None:
     if kind == "MAC":
         return lambda fresh: fresh.random_mac()
     return None
+
+
+def _redraw_digits(value: str, rng: random.Random) -> str:
+    """``value`` with every digit but the first of each run redrawn: the same shape, so the same template."""
+    out = []
+    previous_digit = False
+    for char in value:
+        if char.isdigit() and previous_digit:
+            out.append(str(int(rng.random() * 10)))
+        else:
+            out.append(char)
+        previous_digit = char.isdigit()
+    return "".join(out)
 
 
 def _lines(

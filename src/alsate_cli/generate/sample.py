@@ -15,6 +15,8 @@ from typing import NamedTuple
 from alsate_cli.generate.model import LINKED_KINDS, RECENT_PROCESSES, LogModel
 from alsate_cli.generate.synth import Pseudonyms
 
+POOL = 256
+"""Generated value combinations remembered per state for repeating."""
 PID_STEP = 64
 """Largest step between one new process's PID and the next (PIDs are handed out in rising order)."""
 
@@ -33,7 +35,9 @@ def walk(model: LogModel, rng: random.Random, *, start_us: int, rate: float | No
     """Generated lines for ever (the caller stops). ``rate`` (lines per second) replaces the learned gaps with a
     Poisson process of that rate; otherwise each gap is the real gap that came with the chosen successor."""
     fresh = Pseudonyms(rng, model.training.get("users", set()) | model.training.get("hosts", set()))
-    states, successors, fallback = model.states, model.successors, model.fallback
+    states, successors, fallback, mixes = model.states, model.successors, model.fallback, model.mixes
+    pools: list[list[tuple[str, ...]]] = [[] for _ in states]
+    """Per state, value combinations generated so far (a bounded sample), for ``ValueMix.repeat``."""
     random_ = rng.random
     pid_low, pid_high = model.pid_range
     fixed_pids = model.fixed_pids
@@ -61,10 +65,27 @@ def walk(model: LogModel, rng: random.Random, *, start_us: int, rate: float | No
         message = line.message
         if message is None:
             previous = values
-            values = list(line.values)
-            if line.fill is not None:
-                for slot, value in zip(line.free, line.fill(fresh), strict=True):
-                    values[slot] = value
+            mix = mixes[line.state]
+            if mix is None:
+                values = list(line.values)
+                if line.fill is not None:
+                    for slot, value in zip(line.free, line.fill(fresh), strict=True):
+                        values[slot] = value
+            else:
+                pool = pools[line.state]
+                if pool and random_() < mix.repeat:
+                    values = list(pool[int(random_() * len(pool))])
+                else:
+                    values = list(line.values)
+                    for slot, choices in mix.marginals:
+                        values[slot] = choices[int(random_() * len(choices))]
+                    if line.fill is not None:
+                        for slot, value in zip(line.free, line.fill(fresh), strict=True):
+                            values[slot] = value
+                    if len(pool) < POOL:
+                        pool.append(tuple(values))
+                    else:
+                        pool[int(random_() * POOL)] = tuple(values)
             for slot, source in line.links:
                 if source < len(previous):  # the line before was one whose values never lined up
                     values[slot] = previous[source]
