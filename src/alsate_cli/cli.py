@@ -57,6 +57,21 @@ SUBCOMMANDS: dict[str, Subcommand] = {
         "rules_app",
         "Show the detection rules (shipped and your own) and test them on a log file.",
     ),
+    "generate": Subcommand(
+        "alsate_cli.commands.generate",
+        "generate",
+        "Write realistic synthetic log lines learned from real ones, anonymised.",
+    ),
+    "evaluate": Subcommand(
+        "alsate_cli.commands.evaluate",
+        "evaluate",
+        "Score a generated log against the real one: realism, fidelity, diversity and leakage.",
+    ),
+    "dataset": Subcommand(
+        "alsate_cli.commands.dataset",
+        "dataset",
+        "Export analysed groups as fine-tuning data (JSON Lines, ALSATE chat format).",
+    ),
 }
 """Every subcommand, in the order ``alsate --help`` lists them."""
 

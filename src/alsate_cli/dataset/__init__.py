@@ -1,0 +1,1 @@
+"""Fine-tuning data: analysed groups as chat records in the format the ALSATE model was trained on."""

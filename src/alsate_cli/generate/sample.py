@@ -1,0 +1,126 @@
+"""Walk a learned model: an endless stream of generated lines, reproducible from a seed.
+
+This is the hot loop of ``alsate generate`` (the target is 100,000 lines a second), so it works on plain tuples
+and locals: one random successor per line, its fixed values copied, free slots drawn, linked slots copied from the
+line before, and one ``str.format`` — or no formatting at all for a line without free or linked slots.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Iterator
+from typing import NamedTuple
+
+from alsate_cli.generate.model import LINKED_KINDS, RECENT_PROCESSES, LogModel
+from alsate_cli.generate.synth import Pseudonyms
+
+POOL = 256
+"""Generated value combinations remembered per state for repeating."""
+PID_STEP = 64
+"""Largest step between one new process's PID and the next (PIDs are handed out in rising order)."""
+
+
+class Generated(NamedTuple):
+    time_us: int
+    host: str | None
+    identifier: str
+    pid: int | None
+    priority: int
+    message: str
+    unit: str | None
+
+
+def walk(model: LogModel, rng: random.Random, *, start_us: int, rate: float | None = None) -> Iterator[Generated]:
+    """Generated lines for ever (the caller stops). ``rate`` (lines per second) replaces the learned gaps with a
+    Poisson process of that rate; otherwise each gap is the real gap that came with the chosen successor."""
+    fresh = Pseudonyms(rng, model.training.get("users", set()) | model.training.get("hosts", set()))
+    states, successors, fallback, mixes = model.states, model.successors, model.fallback, model.mixes
+    pools: list[list[tuple[str, ...]]] = [[] for _ in states]
+    """Per state, value combinations generated so far (a bounded sample), for ``ValueMix.repeat``."""
+    random_ = rng.random
+    pid_low, pid_high = model.pid_range
+    fixed_pids = model.fixed_pids
+    pid_high = max(pid_high, pid_low + 1000)
+    next_pid = pid_low + int(random_() * (pid_high - pid_low))
+    processes: dict[str, list[tuple[int, dict[object, str]]]] = {}
+    """Per program, its recently active processes, latest first: PID and the values it wrote last (by kind and by
+    (state, slot), for ``Line.process_links``)."""
+    mean_gap_us = 1e6 / rate if rate else 0.0
+    now = start_us
+    line = model.first
+    values: list[str] = list(line.values)
+    first = True
+    while True:
+        if first:
+            first = False
+        else:
+            choices = successors[line.state] or fallback
+            line = choices[int(random_() * len(choices))]
+            if rate:
+                now += int(-math.log(1.0 - random_()) * mean_gap_us)
+            else:
+                now += line.gap_us
+        state = states[line.state]
+        message = line.message
+        if message is None:
+            previous = values
+            mix = mixes[line.state]
+            if mix is None:
+                values = list(line.values)
+                if line.fill is not None:
+                    for slot, value in zip(line.free, line.fill(fresh), strict=True):
+                        values[slot] = value
+            else:
+                pool = pools[line.state]
+                if pool and random_() < mix.repeat:
+                    values = list(pool[int(random_() * len(pool))])
+                else:
+                    values = list(line.values)
+                    for slot, choices in mix.marginals:
+                        values[slot] = choices[int(random_() * len(choices))]
+                    if line.fill is not None:
+                        for slot, value in zip(line.free, line.fill(fresh), strict=True):
+                            values[slot] = value
+                    if len(pool) < POOL:
+                        pool.append(tuple(values))
+                    else:
+                        pool[int(random_() * POOL)] = tuple(values)
+            for slot, source in line.links:
+                if source < len(previous):  # the line before was one whose values never lined up
+                    values[slot] = previous[source]
+            message = state.fmt.format(*values)
+        else:
+            values = line.values  # type: ignore[assignment]  # read only, never written
+        pid = None
+        if line.has_pid:
+            identifier = state.identifier
+            recent = processes.get(identifier)
+            if recent is None:
+                recent = processes[identifier] = []
+            place = line.recency
+            if 0 <= place < len(recent):
+                process = recent.pop(place)
+            elif identifier in fixed_pids:
+                process = (fixed_pids[identifier], {})
+            else:
+                next_pid += 1 + int(random_() * PID_STEP)
+                if next_pid > pid_high:
+                    next_pid = pid_low
+                process = (next_pid, {})
+            recent.insert(0, process)
+            if len(recent) > RECENT_PROCESSES:
+                recent.pop()
+            pid, memory = process
+            if line.process_links:
+                for slot, where in line.process_links:
+                    remembered = memory.get(where)
+                    if remembered is not None:
+                        values[slot] = remembered
+                message = state.fmt.format(*values)
+            if values:
+                here = line.state
+                for slot, (kind, value) in enumerate(zip(state.shape.kinds, values, strict=False)):
+                    if kind in LINKED_KINDS:
+                        memory[kind] = memory[(here, slot)] = value
+        yield Generated(now, line.host, state.identifier, pid, line.priority, message, state.unit)
