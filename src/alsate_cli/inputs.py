@@ -28,7 +28,10 @@ class InputChoice:
 
     @property
     def uses_journalctl(self) -> bool:
-        return self.path is None and sys.stdin.isatty()
+        """No ``--input`` and either stdin a terminal or a journal named (``--file``, ``--directory``, ``--unit``,
+        ``--boot``): those options mean journalctl, so a cron job's or a script's stdin does not silently stand in
+        for the journal file asked for."""
+        return self.path is None and (sys.stdin.isatty() or self.query.names_journal)
 
     def regular_file(self) -> int | str | None:
         """The input as a regular file that can be read twice: its path, or stdin's descriptor 0 when stdin is
