@@ -9,6 +9,7 @@ file" on stderr (``--directory``). Nothing imitates journalctl.
 from __future__ import annotations
 
 import json
+import os
 import random
 import shutil
 import signal
@@ -121,3 +122,16 @@ def test_corruption_campaign_short(tmp_path: Path) -> None:
     tally = run_campaign(200, 16, tmp_path)
     assert tally.counts["trials"] == 200
     assert tally.counts["reported"] == tally.counts["failed"], "\n".join(tally.misses)
+
+
+@pytest.mark.parametrize("command", ["analyze", "report"])
+def test_devnull_stdin_means_the_journal(tmp_path: Path, command: str) -> None:
+    """cron and systemd give /dev/null as stdin: alsate must run journalctl (here one that does not exist, to
+    see that it tried), not analyse an empty stdin and report no problems."""
+    missing = tmp_path / "no-journalctl"
+    result = subprocess.run(
+        [sys.executable, "-m", "alsate_cli", command, "--no-explain", "--format", "json"], stdin=subprocess.DEVNULL,
+        capture_output=True, env={**os.environ, "ALSATE_JOURNALCTL": str(missing)}, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 1 and result.stdout == b""
+    assert _error(result).startswith(f"alsate: error: journalctl not found ('{missing}')")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import stat
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -163,15 +161,6 @@ def watch(
         session.run(JsonlOutput(state, sys.stdout.buffer, session.stop), exit_at_end_of_input=finite)
 
 
-def stdin_is_a_stream() -> bool:
-    """A pipe or a redirected file. A terminal or /dev/null (systemd's default stdin) means: follow the journal."""
-    try:
-        mode = os.fstat(sys.stdin.fileno()).st_mode
-    except (OSError, ValueError):
-        return False
-    return stat.S_ISFIFO(mode) or stat.S_ISREG(mode) or stat.S_ISSOCK(mode)
-
-
 def _source_plan(
     input_path: str | None,
     follow: bool,
@@ -182,6 +171,7 @@ def _source_plan(
     files: list[Path] | None,
     priority: PrioritySelection,
 ) -> tuple[SourcePlan, str]:
+    from alsate_cli.inputs import stdin_is_a_stream
     from alsate_cli.sources.journalctl import JournalQuery
     from alsate_cli.watch.journal_follow import JournalStart
     from alsate_cli.watch.plans import SourcePlan
