@@ -213,7 +213,8 @@ def test_an_exception_in_the_reader_passes_through_and_journalctl_is_reaped(make
 def test_journalctl_killed_from_outside_is_reported_as_incomplete(make_journal) -> None:
     path = make_journal([{"MESSAGE": "first", "PRIORITY": "3"}])
     argv = journalctl_argv(JournalQuery(files=[str(path)]), follow=True)
-    with pytest.raises(SourceError, match="stopped by SIGTERM"), open_journalctl(argv) as stream:
+    killed = r"^journalctl failed \(killed by SIGTERM\)$"
+    with pytest.raises(SourceError, match=killed), open_journalctl(argv) as stream:
         entries = read_entries(stream, IngestStats())
         assert next(entries).message == "first"
         [(pid, command, _)] = _children()

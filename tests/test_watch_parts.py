@@ -10,7 +10,7 @@ from alsate_cli.priority import PrioritySelection
 from alsate_cli.sources.journalctl import JournalQuery
 from alsate_cli.watch.cursor import CursorStore
 from alsate_cli.watch.journal_follow import JournalStart, follow_argv
-from alsate_cli.watch.state import EvictingGrouper, Limits, WatchState
+from alsate_cli.watch.state import Limits, WatchState
 from alsate_cli.watch.work_queue import BoundedPriorityQueue
 
 WARNING = PrioritySelection.parse("warning")
@@ -27,7 +27,7 @@ def test_full_queue_drops_the_least_important_and_counts_it() -> None:
 
 
 def _state(max_groups: int, quiet_s: float = 3600) -> WatchState:
-    analysis = Analysis(grouper=EvictingGrouper())
+    analysis = Analysis()
     return WatchState(analysis, WARNING, "test", limits=Limits(quiet_s=quiet_s, max_groups=max_groups))
 
 
@@ -79,3 +79,27 @@ def test_follow_argv_resumes_after_the_cursor_with_no_tail_limit() -> None:
     resumed = follow_argv(query, JournalStart(since="today"), "s=1;i=5")
     assert "--after-cursor=s=1;i=5" in resumed and "--no-tail" in resumed
     assert not any(argument.startswith("--since") for argument in resumed)  # the cursor wins
+
+
+def test_evicting_a_group_forgets_its_rule_hits() -> None:
+    """Through the public ``Grouper.forget`` and ``ThreatEvaluator.forget``: a forgotten issue that recurs starts
+    with no rule hits from before, and its group is new."""
+    from alsate_cli.threats import new_evaluator
+
+    state = WatchState(Analysis(threats=new_evaluator()), WARNING, "test", limits=Limits(max_groups=1))
+    failed = "Failed password for root from 203.0.113.7 port 22 ssh2"
+    entries = [Entry(line=n, message=failed, priority=5, identifier="sshd") for n in range(3)]
+    entries.append(Entry(line=3, message="disk failed", priority=3, identifier="app"))
+    feed(state.locked_entries(entries), state.analysis, WARNING, on_entry=lambda e, g, _h: state.record(e, g))
+    [sshd] = [group for group in state.groups if group.identifier == "sshd"]
+    evaluator = state.analysis.threats
+    assert evaluator is not None
+
+    def rule_hits() -> int:
+        reasons = evaluator.group_threat(sshd.id, sshd.priority).reasons
+        return sum(reason.count for reason in reasons if reason.rule_id != "priority")
+
+    assert rule_hits() >= 3
+    assert state.evict_quiet() == 1  # the sshd group is the least recently active
+    assert [group.identifier for group in state.groups] == ["app"]
+    assert rule_hits() == 0

@@ -22,13 +22,16 @@ class InputChoice:
     query: JournalQuery
 
     def describe(self) -> str:
-        if self.path == "-" or (self.path is None and not sys.stdin.isatty()):
+        if self.path == "-" or (self.path is None and not self.uses_journalctl):
             return "stdin"
         return self.path if self.path is not None else "journalctl"
 
     @property
     def uses_journalctl(self) -> bool:
-        return self.path is None and sys.stdin.isatty()
+        """No ``--input``, and stdin no pipe or file (a terminal, or /dev/null as cron and systemd give) or a journal
+        named (``--file``, ``--directory``, ``--unit``, ``--boot``): those options mean journalctl, so a cron job's
+        or a script's stdin does not silently stand in for the journal asked for."""
+        return self.path is None and (not stdin_is_a_stream() or self.query.names_journal)
 
     def regular_file(self) -> int | str | None:
         """The input as a regular file that can be read twice: its path, or stdin's descriptor 0 when stdin is
@@ -39,6 +42,15 @@ class InputChoice:
             return 0 if stat.S_ISREG(os.fstat(0).st_mode) else None
         except OSError:
             return None  # opening it reports the problem as usual
+
+
+def stdin_is_a_stream() -> bool:
+    """A pipe, socket or redirected file. A terminal or /dev/null (cron's and systemd's stdin) means: the journal."""
+    try:
+        mode = os.fstat(sys.stdin.fileno()).st_mode
+    except (OSError, ValueError):
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISREG(mode) or stat.S_ISSOCK(mode)
 
 
 @contextlib.contextmanager

@@ -20,6 +20,9 @@ from alsate_cli.models.resolve import ResolvedModel
 from alsate_cli.outcome import NOT_REQUESTED, Outcome
 from alsate_cli.pipeline import Analysis, EntrySink, EntryTransform, analyze_stream
 from alsate_cli.priority import PrioritySelection
+from alsate_cli.sources.errors import SourceError
+from alsate_cli.sources.journalctl import JournalctlFailed
+from alsate_cli.sources.reader import TRUNCATED_JSON
 from alsate_cli.threats import rule_findings, widen_query_for_evidence, written_explanations
 from alsate_cli.timerange import TimeRange
 
@@ -39,6 +42,10 @@ def read_input(
 ) -> Analysis:
     """Read the chosen input into ``analysis``; report skipped lines on stderr; fail under --strict.
 
+    When journalctl fails after some entries were read, ``analysis.source_error`` says so (with how many were read)
+    and the caller renders the partial results marked incomplete, then calls :func:`fail_if_incomplete`; when it
+    fails before any entry (or under ``--strict``), the error is raised here.
+
     With ``reuse`` a regular file read before with the same settings is not read again: its recorded analysis
     comes from the cache file (see ``analysis_cache``), and a fresh reading is recorded there.
     """
@@ -46,13 +53,21 @@ def read_input(
         widen_query_for_evidence(choice.query, selection, analysis.threats)
 
     def read() -> None:
-        with (
-            open_input(choice) as stream,
-            reading_status(status, analysis.stats, choice.describe(), enabled=show_progress),
-        ):
-            analyze_stream(
-                stream, selection, time_range=time_range, on_entry=on_entry, analysis=analysis, transform=transform
-            )
+        try:
+            with (
+                open_input(choice) as stream,
+                reading_status(status, analysis.stats, choice.describe(), enabled=show_progress),
+            ):
+                analyze_stream(
+                    stream, selection, time_range=time_range, on_entry=on_entry, analysis=analysis,
+                    transform=transform,
+                )  # fmt: skip
+        except JournalctlFailed as failure:
+            stats = analysis.stats  # a line journalctl was cut off in the middle of is no entry (it is skipped)
+            failure.entries = stats.read - stats.skip_reasons.get(TRUNCATED_JSON, 0)
+            if not failure.entries:
+                raise  # nothing was read: the error is all there is to say
+            analysis.source_error = str(failure)
 
     source = choice.regular_file() if reuse and on_entry is None and transform is None else None
     if source is not None:
@@ -62,9 +77,17 @@ def read_input(
     report = skip_report(analysis.stats)
     if report:
         print(report, file=sys.stderr)
+    if strict and analysis.source_error:
+        raise SourceError(analysis.source_error)  # --strict: no partial results
     if strict and analysis.stats.skipped:
         raise UsageError(f"--strict: {analysis.stats.skipped} malformed input lines (see above)")
     return analysis
+
+
+def fail_if_incomplete(analysis: Analysis) -> None:
+    """Exit 1 with the source's failure once the partial results are out: a crashed source is never "no problems"."""
+    if analysis.source_error is not None:
+        raise SourceError(analysis.source_error)
 
 
 def _read_or_reuse(

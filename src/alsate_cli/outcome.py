@@ -70,6 +70,14 @@ class Outcome:
     def interrupted(self) -> bool:
         return self.analysis.interrupted or self.explain_interrupted
 
+    @property
+    def incomplete(self) -> str | None:
+        """Why these results cover only part of the input (the source failed part-way), for every renderer."""
+        error = self.analysis.source_error
+        if error is None:
+            return None
+        return f"Incomplete: {error}; only what was read before is analysed"
+
     def explanation(self, group: Group) -> Explanation:
         """The model's (or cache's) answer when it has a cause, else the knowledge base's, else why there is none."""
         found = self.explanations.get(group.id)

@@ -40,6 +40,9 @@ class Analysis:
     """Detection rules and correlations, when this run evaluates threats."""
     reused: bool = False
     """Filled from the recorded analysis of the same input instead of reading it (see ``analysis_cache``)."""
+    source_error: str | None = None
+    """The source failed part-way (journalctl died or reported errors): what was read before it is analysed and
+    shown marked incomplete, and the command then exits 1 with this message."""
 
 
 def feed(
@@ -87,11 +90,15 @@ def analyze_stream(
     reference_time: float | None = None,
     analysis: Analysis | None = None,
     transform: EntryTransform | None = None,
+    around: EntryTransform | None = None,
 ) -> Analysis:
     """Run the whole pipeline over a binary stream; Ctrl-C ends the reading but keeps the results.
 
     Pass ``analysis`` to watch its counters from another thread while the reading runs (progress display), and
-    ``transform`` to rewrite entries between parsing and grouping (``--redact``).
+    ``transform`` to rewrite entries between parsing and grouping (``--redact``). ``around`` wraps the stream of
+    entries without changing them (``watch`` holds its lock and records the cursor there); unlike ``transform``
+    it leaves the byte prefilter on. ``watch`` calls this once per stream (each journalctl run) with the same
+    ``analysis``: the counts add up.
     """
     analysis = analysis if analysis is not None else Analysis()
     # Lines outside the selection are dropped before they are even parsed; with rules on, only those that no rule
@@ -110,6 +117,8 @@ def analyze_stream(
         )
         if transform is not None:
             entries = transform(entries)
+        if around is not None:
+            entries = around(entries)
         feed(entries, analysis, selection, time_range, on_entry)
     except KeyboardInterrupt:
         analysis.interrupted = True

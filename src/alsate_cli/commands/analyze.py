@@ -65,7 +65,7 @@ def analyze(
     from alsate_cli.explaining import ExplainSettings, resolve
     from alsate_cli.inputs import InputChoice
     from alsate_cli.models.resolve import ModelError
-    from alsate_cli.oneshot import explain_outcome, read_input
+    from alsate_cli.oneshot import explain_outcome, fail_if_incomplete, read_input
     from alsate_cli.outcome import Outcome
     from alsate_cli.pipeline import Analysis
     from alsate_cli.sources.journalctl import JournalQuery
@@ -113,6 +113,7 @@ def analyze(
         )
         _render(outcome, output_format)
     sys.stdout.flush()
+    fail_if_incomplete(analysis)
     if outcome.interrupted:
         raise typer.Exit(EXIT_INTERRUPTED)
     if load_error:

@@ -37,7 +37,7 @@ def list_models(ctx: typer.Context, as_json: AsJson = False) -> None:
     """
     if ctx.invoked_subcommand is not None:
         return
-    from alsate_cli.models.resolve import local_models
+    from alsate_cli.models.inventory import local_models
 
     config = config_or_fail()
     rows = [_row(model.name, model.path, model.origin, model.is_default, config) for model in local_models(config)]

@@ -86,7 +86,7 @@ def report(
     from alsate_cli.explaining import ExplainSettings, resolve
     from alsate_cli.inputs import InputChoice
     from alsate_cli.models.resolve import ModelError
-    from alsate_cli.oneshot import explain_outcome, read_input
+    from alsate_cli.oneshot import explain_outcome, fail_if_incomplete, read_input
     from alsate_cli.pipeline import Analysis
     from alsate_cli.redact import Redactor
     from alsate_cli.report.document import Report
@@ -130,8 +130,9 @@ def report(
     new_ids = frozenset(group.id for group in outcome.groups if group.id not in seen)
     document = Report(outcome, period, timeline, new_ids, redacted=redact)
     _write(_rendered(document, report_format), output)
-    if not outcome.interrupted:
+    if not outcome.interrupted and analysis.source_error is None:  # a partial report does not mark issues seen
         _warn(remember(seen, (group.id for group in outcome.groups)))
+    fail_if_incomplete(analysis)
     if outcome.interrupted:
         raise typer.Exit(EXIT_INTERRUPTED)
     if load_error:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import stat
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -17,7 +15,7 @@ from alsate_cli.priority import PrioritySelection
 from alsate_cli.watch.alerts import DEFAULT_TIMEOUT_S
 
 if TYPE_CHECKING:
-    from alsate_cli.watch.session import SourcePlan
+    from alsate_cli.watch.plans import SourcePlan
 
 ALERTS = "Alerts"
 
@@ -127,14 +125,15 @@ def watch(
     from alsate_cli.threats import new_evaluator, widen_query_for_evidence
     from alsate_cli.watch.alerts import AlertLevel, parse_command
     from alsate_cli.watch.cursor import CursorStore
-    from alsate_cli.watch.session import AlertPlan, ExplainPlan, Watch
-    from alsate_cli.watch.state import EvictingGrouper, Limits, WatchState
+    from alsate_cli.watch.plans import AlertPlan, ExplainPlan
+    from alsate_cli.watch.session import Watch
+    from alsate_cli.watch.state import Limits, WatchState
     from alsate_cli.watch.timing import poll_interval
 
     config = config_or_fail()
     settings = ExplainSettings(model_path=str(model) if model else None, use_cache=not no_cache, enabled=not no_explain)
     resolved = resolve(settings, config)
-    analysis = Analysis(grouper=EvictingGrouper(), threats=None if no_threats else new_evaluator())
+    analysis = Analysis(threats=None if no_threats else new_evaluator())
     source, label = _source_plan(input_path, follow, from_start, since, unit, directory, journal_file, priority)
     if source.query is not None and analysis.threats is not None:
         widen_query_for_evidence(source.query, priority, analysis.threats)
@@ -162,15 +161,6 @@ def watch(
         session.run(JsonlOutput(state, sys.stdout.buffer, session.stop), exit_at_end_of_input=finite)
 
 
-def stdin_is_a_stream() -> bool:
-    """A pipe or a redirected file. A terminal or /dev/null (systemd's default stdin) means: follow the journal."""
-    try:
-        mode = os.fstat(sys.stdin.fileno()).st_mode
-    except (OSError, ValueError):
-        return False
-    return stat.S_ISFIFO(mode) or stat.S_ISREG(mode) or stat.S_ISSOCK(mode)
-
-
 def _source_plan(
     input_path: str | None,
     follow: bool,
@@ -181,11 +171,13 @@ def _source_plan(
     files: list[Path] | None,
     priority: PrioritySelection,
 ) -> tuple[SourcePlan, str]:
+    from alsate_cli.inputs import stdin_is_a_stream
     from alsate_cli.sources.journalctl import JournalQuery
     from alsate_cli.watch.journal_follow import JournalStart
-    from alsate_cli.watch.session import SourcePlan
+    from alsate_cli.watch.plans import SourcePlan
 
-    if input_path is not None or stdin_is_a_stream():
+    names_journal = bool(units or directory or files)  # journalctl's options: the journal, whatever stdin is
+    if input_path is not None or (stdin_is_a_stream() and not names_journal):
         if since is not None:
             raise UsageError("--since applies to the journal; for a file or stdin use --from-start or not")
         if input_path in (None, "-"):

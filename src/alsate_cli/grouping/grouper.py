@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from alsate_cli.entry import Entry, short_line
 from alsate_cli.grouping.group import MAX_EXAMPLES, MAX_LABELS, Group
@@ -139,6 +139,13 @@ class Grouper:
         grouper = cls()
         grouper._groups = {(group.identifier, group.template): group for group in groups}
         return grouper
+
+    def forget(self, group_ids: Collection[str]) -> int:
+        """Drop these groups (a long watch forgets quiet issues); an entry of one later opens it anew. How many."""
+        doomed = [key for key, group in self._groups.items() if group.id in group_ids]
+        for key in doomed:
+            del self._groups[key]
+        return len(doomed)
 
     def groups(self) -> list[Group]:
         """Every group, in the order each was first created."""

@@ -38,6 +38,7 @@ def summary_dict(outcome: Outcome) -> dict[str, Any]:
         "cache_hits": outcome.cache_hits,
         "analysis_reused": outcome.analysis.reused,
         "interrupted": outcome.interrupted,
+        "source_error": outcome.analysis.source_error,
         "threat": threat.as_json() if (threat := outcome.threat_summary()) is not None else None,
     }
 

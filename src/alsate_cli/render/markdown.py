@@ -35,6 +35,8 @@ def render_markdown(outcome: Outcome, out: TextIO) -> None:
         ]
     if outcome.interrupted:
         lines += ["**Interrupted: these results are partial.**", ""]
+    if outcome.incomplete:
+        lines += [f"**{markdown_inline(outcome.incomplete)}.**", ""]
     if outcome.groups:
         lines += ["| Threat | Level | Count | Identifier | Template |", "| --- | --- | ---: | --- | --- |"]
         for group in outcome.groups:

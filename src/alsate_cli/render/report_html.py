@@ -173,4 +173,6 @@ def _footer(report: Report) -> str:
         parts.append("names, addresses and secrets redacted")
     if outcome.interrupted:
         parts.append("<strong>interrupted: results are partial</strong>")
+    if outcome.incomplete:
+        parts.append(f"<strong>{html_text(outcome.incomplete)}</strong>")
     return f"<footer>{' · '.join(parts)}</footer>"

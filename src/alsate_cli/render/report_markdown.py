@@ -127,4 +127,6 @@ def _footer(report: Report) -> list[str]:
         parts.append("names, addresses and secrets redacted")
     if outcome.interrupted:
         parts.append("**interrupted: results are partial**")
+    if outcome.incomplete:
+        parts.append(f"**{markdown_inline(outcome.incomplete)}**")
     return ["---", "", " · ".join(parts), ""]

@@ -149,6 +149,8 @@ def summary_line(outcome: Outcome) -> Text:
         text.append(f"; '?' = priority inferred from the text ({stats.inferred} entries)")
     if outcome.interrupted:
         text.append("; interrupted: results are partial", style="bold yellow")
+    if outcome.incomplete:
+        text.append(f"; {outcome.incomplete}", style="bold red")
     return text
 
 

@@ -251,6 +251,12 @@ class ThreatEvaluator:
             else:
                 group.rules[hit.rule_id] = group.rules.get(hit.rule_id, 0) + 1
 
+    def forget(self, group_ids: Iterable[str]) -> None:
+        """Drop the hits credited to these groups (the grouper forgot them); correlation windows are kept, since
+        they follow sources and users across groups."""
+        for group_id in group_ids:
+            self._groups.pop(group_id, None)
+
     def group_threat(self, group_id: str, priority: int) -> Threat:
         """The group's level with its reasons: priority, rule hits (with counts), correlations (with keys)."""
         reasons: list[Reason] = []

@@ -45,6 +45,11 @@ class JournalQuery:
     matches: list[str] = field(default_factory=list)
     """Extra journalctl match arguments such as ``_COMM=sshd`` or ``_TRANSPORT=kernel``."""
 
+    @property
+    def names_journal(self) -> bool:
+        """Options only journalctl can honour were given: a journal file or directory, a unit, a boot."""
+        return bool(self.files or self.directory or self.units or self.boot is not None)
+
     @classmethod
     def from_options(
         cls,
@@ -122,10 +127,62 @@ class _EofTracker(io.RawIOBase):
         super().close()
 
 
-def _last_line(stderr: BinaryIO) -> str:
+class JournalctlFailed(SourceError):
+    """journalctl ran but failed: a non-zero exit, death by a signal, or error lines on stderr at exit 0.
+
+    ``entries`` is how many entries the reader had got before (the caller knows; ``None`` until it says), so the
+    message can tell a source that failed at once from one that failed part-way: the user must know the analysis
+    of a part-way failure covers only those entries.
+    """
+
+    def __init__(self, status: int, detail: str, more_lines: int = 0) -> None:
+        self.status, self.detail, self.more_lines = status, detail, more_lines
+        self.entries: int | None = None
+        super().__init__()
+
+    def __str__(self) -> str:
+        if self.status < 0:
+            how = f"killed by {_signal_name(-self.status)}"
+        elif self.status:
+            how = f"exit status {self.status}"
+        else:
+            how = "exit status 0, errors on stderr"
+        after = f" after {self.entries:,} {'entry' if self.entries == 1 else 'entries'}" if self.entries else ""
+        detail = self.detail + (f" (+{self.more_lines} more stderr lines)" if self.more_lines else "")
+        return f"journalctl failed ({how}){after}" + (f": {detail}" if detail else "")
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
+def _error_lines(stderr: BinaryIO) -> list[str]:
+    """journalctl's stderr lines, one-lined, without its ``Hint:`` notice (and that notice's indented lines).
+
+    The hint (a user outside the ``adm`` group sees only their own messages) is advice, not a failure; any other
+    line is journalctl saying it could not read something, such as ``Journal file … corrupted, ignoring file.``
+    """
     stderr.seek(0)
-    lines = [line for line in stderr.read().decode("utf-8", "replace").splitlines() if line.strip()]
-    return one_line(lines[-1])[:_MAX_ERROR_CHARS] if lines else ""
+    found: list[str] = []
+    in_hint = False
+    for raw in stderr.read().decode("utf-8", "replace").splitlines():
+        if not raw.strip():
+            continue
+        in_hint = raw.startswith("Hint:") or (in_hint and raw[:1].isspace())
+        if not in_hint:
+            found.append(one_line(raw)[:_MAX_ERROR_CHARS])
+    return found
+
+
+def _failure(status: int, stderr: BinaryIO) -> JournalctlFailed | None:
+    """The failure journalctl's end amounts to, or None for a clean exit with nothing but hints on stderr."""
+    lines = _error_lines(stderr)
+    if status == 0 and not lines:
+        return None
+    return JournalctlFailed(status, lines[-1] if lines else "", max(0, len(lines) - 1))
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
@@ -143,8 +200,10 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 def open_journalctl(argv: Sequence[str]) -> Iterator[BinaryIO]:
     """Run journalctl and give its stdout as a binary stream.
 
-    Raises SourceError when journalctl cannot be started, and on leaving the block when it read to the
-    end and journalctl exited non-zero (with journalctl's last stderr line, e.g. a bad ``--since``).
+    Raises SourceError when journalctl cannot be started, and :class:`JournalctlFailed` on leaving the block when
+    the reader got to the end and journalctl exited non-zero, was killed by a signal (SIGABRT on some corrupted
+    journals) or wrote error lines on stderr (``Journal file … corrupted, ignoring file.`` with exit status 0); the
+    message is journalctl's last error line (a bad ``--since``), one-lined and trimmed.
     Leaving early (a ``break``, an exception, Ctrl-C) stops journalctl quietly: no zombie, no broken
     pipe report, and the exception, if any, passes through unchanged.
     """
@@ -181,9 +240,6 @@ def open_journalctl(argv: Sequence[str]) -> Iterator[BinaryIO]:
             return
         if status == -signal.SIGINT:  # Ctrl-C reached journalctl too; this process gets its own
             return
-        if status < 0:
-            raise SourceError(f"journalctl was stopped by {signal.Signals(-status).name}; its output is incomplete")
-        if status != 0:
-            detail = _last_line(stderr)
-            what = f"journalctl failed (exit status {status})"
-            raise SourceError(f"{what}: {detail}" if detail else what)
+        failure = _failure(status, stderr)
+        if failure is not None:
+            raise failure

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from alsate_cli.sources.errors import SourceError
-from alsate_cli.sources.journalctl import JournalQuery, journalctl_argv, open_journalctl
+from alsate_cli.sources.journalctl import JournalctlFailed, JournalQuery, journalctl_argv, open_journalctl
 from alsate_cli.watch.streams import StoppableStream
 
 BACKOFF_S = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
@@ -75,14 +75,16 @@ def journal_streams(
     while not stop.is_set():
         cursor = last_cursor()
         started = time.monotonic()
-        delivered = 0
+        delivered = lines = 0
         try:
             with open_journalctl(follow_argv(query, start, cursor)) as raw:
                 stream = _CountingStream(StoppableStream(raw, stop, poll_s))
                 yield stream  # type: ignore[misc]
-                delivered = stream.count
+                delivered, lines = stream.count, stream.lines
             reason = "journalctl exited"
         except SourceError as error:
+            if isinstance(error, JournalctlFailed):
+                error.entries = lines  # "journalctl failed (exit status 1) after 120 entries: Invalid field."
             if restarts == 0 and delivered == 0:
                 raise
             reason = str(error)
@@ -97,15 +99,17 @@ def journal_streams(
 
 
 class _CountingStream:
-    """Counts the bytes journalctl delivered, to tell "failed at once" from "ran, then died"."""
+    """Counts the bytes journalctl delivered, to tell "failed at once" from "ran, then died", and its lines."""
 
     def __init__(self, stream: StoppableStream) -> None:
         self._stream = stream
         self.count = 0
+        self.lines = 0
 
     def read1(self, size: int = -1) -> bytes:
         data = self._stream.read1(size)
         self.count += len(data)
+        self.lines += data.count(b"\n")
         return data
 
     read = read1

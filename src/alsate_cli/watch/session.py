@@ -13,55 +13,23 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from alsate_cli.config import Config
 from alsate_cli.entry import Entry
+from alsate_cli.explain.explanation import Explanation
 from alsate_cli.grouping import Group
-from alsate_cli.models.resolve import ResolvedModel
-from alsate_cli.pipeline import feed
-from alsate_cli.sources import read_entries
-from alsate_cli.sources.journalctl import JournalQuery
-from alsate_cli.watch.alerts import AlertLevel, AlertRunner
-from alsate_cli.watch.cursor import CursorStore
-from alsate_cli.watch.journal_follow import JournalStart, journal_streams
+from alsate_cli.pipeline import analyze_stream
+from alsate_cli.watch.alerts import AlertRunner
+from alsate_cli.watch.journal_follow import journal_streams
 from alsate_cli.watch.outputs import Output
+from alsate_cli.watch.plans import AlertPlan, ExplainPlan, SourcePlan
 from alsate_cli.watch.state import WatchState
 from alsate_cli.watch.streams import FileFollower, StoppableStream
 from alsate_cli.watch.work_queue import BoundedPriorityQueue
+from alsate_cli.watch.worker import ExplainWorker, snapshot
 
 READER_JOIN_S = 5.0
 WORKER_JOIN_S = 10.0
-
-
-@dataclass(slots=True)
-class SourcePlan:
-    """Exactly one of: the journal (``query``), a file (``path``, followed or read once), or stdin."""
-
-    query: JournalQuery | None = None
-    start: JournalStart = field(default_factory=JournalStart)
-    cursor_store: CursorStore | None = None
-    path: str | None = None
-    follow: bool = False
-    from_start: bool = False
-
-
-@dataclass(slots=True)
-class AlertPlan:
-    level: AlertLevel | None = None
-    command: list[str] | None = None
-    timeout_s: float = 10.0
-    bell: bool = False
-
-
-@dataclass(slots=True)
-class ExplainPlan:
-    model: ResolvedModel | None
-    config: Config
-    use_cache: bool = True
-    threads: int | None = None
-    queue_size: int = 100
 
 
 class Watch:
@@ -74,7 +42,7 @@ class Watch:
         self._alerted: set[str] = set()
         self._recheck: set[str] = set()
         self._runner: AlertRunner | None = None
-        self._worker: threading.Thread | None = None
+        self._worker: ExplainWorker | None = None
 
     # --- reader thread -------------------------------------------------------------------------------------------
 
@@ -101,15 +69,15 @@ class Watch:
 
     def _read(self) -> None:
         state = self.state
-        analysis = state.analysis
-        keep = state.selection if analysis.threats is None else None
         try:
             for index, stream in enumerate(self._streams()):
                 if index == 0:
                     assert self.output is not None
                     self.output.started(state.source)
-                entries = read_entries(stream, analysis.stats, keep=keep)
-                feed(state.locked_entries(entries), analysis, state.selection, on_entry=self._on_entry)
+                analyze_stream(
+                    stream, state.selection, analysis=state.analysis, on_entry=self._on_entry,
+                    around=state.locked_entries,
+                )  # fmt: skip
         except BaseException as error:  # handed to the main thread, which raises it
             state.fatal = error
             self.stop.set()
@@ -143,8 +111,6 @@ class Watch:
         if written is not None:
             state.knowledge[group.id] = written.to_explanation()
         if state.queue is not None:
-            from alsate_cli.watch.worker import snapshot
-
             state.queue.put((-int(threat.level), group.priority), snapshot(group))
         assert self.output is not None
         self.output.issue(outcome, group)
@@ -173,10 +139,8 @@ class Watch:
 
     # --- worker --------------------------------------------------------------------------------------------------
 
-    def _explained(self, group_id: str, explanation: object) -> None:
-        from alsate_cli.explain.explanation import Explanation
-
-        assert isinstance(explanation, Explanation) and self.output is not None
+    def _explained(self, group_id: str, explanation: Explanation) -> None:
+        assert self.output is not None
         with self.state.lock:
             group = self.state.add_explanation(group_id, explanation)
             if group is not None:
@@ -193,8 +157,6 @@ class Watch:
         if plan.model is None:
             self.state.model_state = "none (alsate pull)"
             return
-        from alsate_cli.watch.worker import ExplainWorker
-
         self.state.queue = BoundedPriorityQueue(plan.queue_size)
         self.state.model_name = plan.model.path.name
         self.state.model_state = "starting"
@@ -205,7 +167,7 @@ class Watch:
 
     def _worker_idle(self) -> bool:
         queue, worker = self.state.queue, self._worker
-        return queue is None or worker is None or (len(queue) == 0 and not getattr(worker, "busy", False))
+        return queue is None or worker is None or (len(queue) == 0 and not worker.busy)
 
     # --- main thread ---------------------------------------------------------------------------------------------
 

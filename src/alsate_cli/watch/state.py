@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from alsate_cli.entry import Entry
 from alsate_cli.explain.explanation import Explanation
-from alsate_cli.grouping import Group, Grouper
+from alsate_cli.grouping import Group
 from alsate_cli.outcome import Outcome
 from alsate_cli.pipeline import Analysis
 from alsate_cli.priority import PrioritySelection
@@ -22,18 +22,6 @@ from alsate_cli.watch.work_queue import BoundedPriorityQueue
 
 LATEST_EXPLANATIONS = 8
 NOTICES = 3
-
-
-class EvictingGrouper(Grouper):
-    """The pipeline's Grouper plus forgetting: a watch must not keep every issue of a year-long run."""
-
-    __slots__ = ()
-
-    def evict(self, group_ids: set[str]) -> int:
-        doomed = [key for key, group in self._groups.items() if group.id in group_ids]
-        for key in doomed:
-            del self._groups[key]
-        return len(doomed)
 
 
 @dataclass(slots=True)
@@ -125,8 +113,9 @@ class WatchState:
             doomed.add(group_id)
         if not doomed:
             return 0
-        self.analysis.grouper.evict(doomed)  # type: ignore[attr-defined]
-        forget_threat_hits(self.analysis, doomed)
+        self.analysis.grouper.forget(doomed)
+        if self.analysis.threats is not None:
+            self.analysis.threats.forget(doomed)
         for group_id in doomed:
             del self.activity[group_id]
             self.groups_by_id.pop(group_id, None)
@@ -143,12 +132,3 @@ class WatchState:
         outcome.explanations, outcome.knowledge = self.explanations, self.knowledge
         outcome.model_name = self.model_name
         return outcome
-
-
-def forget_threat_hits(analysis: Analysis, group_ids: set[str]) -> None:
-    """Drop the rule hits the evaluator keeps per group id. ThreatEvaluator has no public way to forget a group
-    yet (a one-shot ``analyze`` never needs it), so this reaches into its per-group table."""
-    per_group = getattr(analysis.threats, "_groups", None)
-    if isinstance(per_group, dict):
-        for group_id in group_ids:
-            per_group.pop(group_id, None)

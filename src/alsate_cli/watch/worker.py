@@ -18,7 +18,7 @@ from alsate_cli.watch.work_queue import BoundedPriorityQueue
 
 if TYPE_CHECKING:
     from alsate_cli.explain.explainer import Explainer
-    from alsate_cli.watch.session import ExplainPlan
+    from alsate_cli.watch.plans import ExplainPlan
 
 Finished = Callable[[str, Explanation], None]
 StateChanged = Callable[[str], None]
