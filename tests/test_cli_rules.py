@@ -41,3 +41,19 @@ def test_rules_test_reports_hits_lines_and_correlated_keys(tmp_path: Path) -> No
 def test_rules_test_on_a_missing_file_is_one_line(tmp_path: Path) -> None:
     result = run_alsate("rules", "test", str(tmp_path / "none.log"))
     assert result.returncode == 1 and b"none.log" in result.stderr and b"Traceback" not in result.stderr
+
+
+def test_rules_test_mode_decides_which_lines_count_as_attempts(tmp_path: Path) -> None:
+    from alsate_cli.commands.rules import RULE_MODES
+    from alsate_cli.rules.sessions import MODES
+
+    assert RULE_MODES == MODES  # the command keeps its own copy to start without importing the rules
+    log = tmp_path / "auth.log"
+    log.write_text("".join(f"Nov 20 08:00:{n:02d} bastion sshd[{900 + n}]: Did not receive identification string "
+                           f"from 198.51.100.9 port {5000 + n}\n" for n in range(12)))  # fmt: skip
+    normal = json.loads(run_alsate("rules", "test", str(log), "--json").stdout)
+    ddos = json.loads(run_alsate("rules", "test", str(log), "--json", "--mode", "ddos").stdout)
+    assert "ssh.brute_force" not in {hit["id"] for hit in normal["hits"]}
+    assert {hit["id"]: hit for hit in ddos["hits"]}["ssh.brute_force"]["keys"] == {"198.51.100.9": 3}
+    bad = run_alsate("rules", "test", str(log), "--mode", "paranoid")
+    assert bad.returncode == 2 and b"not a rule mode" in bad.stderr and b"Traceback" not in bad.stderr

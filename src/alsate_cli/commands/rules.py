@@ -61,22 +61,41 @@ def list_rules(as_json: JsonFlag = False) -> None:
     stdout_console().print(table)
 
 
+RULE_MODES = ("normal", "ddos", "extra", "aggressive")
+
+
+def _rule_mode(value: str | None) -> str | None:
+    if value is None or value in RULE_MODES:
+        return value
+    raise typer.BadParameter(f"{value!r} is not a rule mode: use one of {', '.join(RULE_MODES)}")
+
+
 @rules_app.command("test")
 def test_rules(
     path: Annotated[Path, typer.Argument(help="A log file: journalctl JSON or syslog text ('-' for stdin).")],
     as_json: JsonFlag = False,
+    mode: Annotated[
+        str | None,
+        typer.Option(
+            "--mode",
+            callback=_rule_mode,
+            metavar="MODE",
+            help="Which sshd lines count as failed attempts: normal, ddos (also connections that never spoke SSH), "
+            "extra (also clients offering nothing acceptable) or aggressive (all). Default: rule_mode in the "
+            "config file, else normal.",
+        ),
+    ] = None,
 ) -> None:
     """Run every rule over a file, whatever the priorities, and show which lines each matches.
 
     Example: alsate rules test /var/log/auth.log
     """
-    from alsate_cli.rules import ThreatEvaluator
     from alsate_cli.sources import read_entries
     from alsate_cli.sources.files import open_log_file
     from alsate_cli.sources.stats import IngestStats
-    from alsate_cli.threats import load_rules
+    from alsate_cli.threats import new_evaluator
 
-    evaluator = ThreatEvaluator(load_rules())
+    evaluator = new_evaluator(mode)
     stats = IngestStats()
     lines: dict[str, list[int]] = defaultdict(list)
     counts: Counter[str] = Counter()

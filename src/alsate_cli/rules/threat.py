@@ -4,18 +4,21 @@ correlations its entries took part in. Deterministic, so log text cannot argue i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from alsate_cli.entry import Entry
 from alsate_cli.priority import NAMES
+from alsate_cli.rules.address import normalise_address
 from alsate_cli.rules.correlation import CorrelationTracker
 from alsate_cli.rules.levels import Level, level_of_priority
 from alsate_cli.rules.literals import LiteralIndex
 from alsate_cli.rules.model import ENTRY_KEYS, Correlation, RuleHit
 from alsate_cli.rules.prefilter import RuleLinePrefilter
 from alsate_cli.rules.ruleset import RuleSet
+from alsate_cli.rules.sessions import DEFAULT_MODE, MODES, ConnectionTracker, role_strength
 
 MAX_MATCH_INPUT = 2048
 """Characters of a message the rules look at: every real line shape fits; a hostile giant line costs no more."""
@@ -23,7 +26,7 @@ MAX_KEYS_PER_REASON = 5
 """Correlated keys named in one group's reason; the rest are counted ("and 12 more")."""
 MAX_FIELD_LEN = 256
 _NO_HITS: list[RuleHit] = []
-_IPV4_MAPPED = "::ffff:"
+_KERNEL_STAMP = re.compile(r"kernel: ?\[\s*\d+\.\d+\]:? ")
 _INDEX_MEMO_SIZE = 4096
 """Distinct identifiers are few, but log text can invent them; the memo is emptied when full."""
 
@@ -135,8 +138,14 @@ def _window(correlation: Correlation) -> str:
 class ThreatEvaluator:
     """One per run. ``observe`` is the hot path: a dict lookup, two literal scans, rarely a regex."""
 
-    def __init__(self, ruleset: RuleSet, max_keys: int | None = None) -> None:
+    def __init__(self, ruleset: RuleSet, max_keys: int | None = None, mode: str = DEFAULT_MODE) -> None:
+        if mode not in MODES:
+            raise ValueError(f"unknown rule mode {mode!r}: use one of {', '.join(MODES)}")
         self.ruleset = ruleset
+        self.mode = mode
+        self._roles = {rule.id: role for rule in ruleset.rules.values() if (role := rule.role(mode)) is not None}
+        """Session role per rule id in this mode (rules/sessions.py); rules absent here stand alone."""
+        self._connections = ConnectionTracker()
         extra = {} if max_keys is None else {"max_keys": max_keys}
         self._trackers = {cid: CorrelationTracker(c, **extra) for cid, c in ruleset.correlations.items()}
         self._groups: dict[str, _GroupHits] = {}
@@ -162,12 +171,15 @@ class ThreatEvaluator:
         message = entry.message
         if len(message) > MAX_MATCH_INPUT:
             message = message[:MAX_MATCH_INPUT]
+        if message.startswith("kernel:") and (stamp := _KERNEL_STAMP.match(message)) is not None:
+            message = message[stamp.end() :]  # a program's line relayed with the kernel's uptime stamp in front
         # The rules whose literal test passes, found with one scan (see rules/literals.py); usually none.
         passing = index.passing(message, message.lower())
         if not passing:
             return _NO_HITS
         rules, consumers_of = index.rules, index.consumers
         hits: list[RuleHit] | None = None
+        session: list[tuple[str, RuleHit, tuple[Correlation, ...]]] | None = None
         rule_hits = self._rule_hits
         while passing:  # in rule order: the lowest set bit first
             bit = passing & -passing
@@ -179,20 +191,57 @@ class ThreatEvaluator:
                 continue
             fields = {name: value[:MAX_FIELD_LEN] for name, value in found.groupdict().items() if value}
             src = fields.get("src")
-            if src is not None and src.startswith(_IPV4_MAPPED):
-                fields["src"] = src[len(_IPV4_MAPPED) :]
+            if src is not None and ":" in src:
+                fields["src"] = normalise_address(src)
             if hits is None:
                 hits = []
-            hits.append(RuleHit(rule.id, rule.title, rule.level, rule.mitre, fields))
+            hit = RuleHit(rule.id, rule.title, rule.level, rule.mitre, fields)
+            hits.append(hit)
             rule_hits[rule.id] = rule_hits.get(rule.id, 0) + 1
+            role = self._roles.get(rule.id)
+            if role is not None:  # counted only when its connection's story says "failed attempt"
+                if role != "none":
+                    if session is None:
+                        session = []
+                    session.append((role, hit, consumers_of[position]))
+                continue
             consumers = consumers_of[position]
             if consumers:
                 self._correlate(entry, consumers, fields, hits)
         if hits is None:
             return _NO_HITS
+        if session is not None:
+            self._judge(entry, session, hits)
         if group_id is not None:
             self.assign(group_id, hits)
         return hits
+
+    def _judge(
+        self, entry: Entry, session: list[tuple[str, RuleHit, tuple[Correlation, ...]]], hits: list[RuleHit]
+    ) -> None:
+        """Ask the entry's connection whether this line completes failed attempts; count them if so."""
+        address = user = None
+        for _, hit, _ in session:
+            fields = hit.fields
+            address = address or fields.get("src")
+            user = user or fields.get("user") or fields.get("ruser")
+        key = None
+        if entry.pid is not None:
+            identifier = entry.identifier
+            if "(" in identifier or "[" in identifier or "/" in identifier:  # sshd(pam_unix) is sshd
+                identifier = identifier.split("(", 1)[0].split("[", 1)[0].rsplit("/", 1)[-1]
+            key = (entry.hostname, identifier, entry.pid)
+        verdict = self._connections.judge(key, [role for role, _, _ in session], address, user, entry.line)
+        if not verdict.attempts:
+            return
+        _, carrier, consumers = max(session, key=lambda item: role_strength(item[0]))
+        carrier.attempts = verdict.attempts
+        carrier.address_line = verdict.address_line
+        if "src" not in carrier.fields and verdict.address is not None:
+            carrier.fields["src"] = verdict.address
+        if consumers:
+            for _ in range(verdict.attempts):
+                self._correlate(entry, consumers, carrier.fields, hits)
 
     def _index_for(self, identifier: str) -> LiteralIndex | None:
         """The literal index of a program's candidate rules (None when there are none), shared by identical tuples."""
