@@ -40,6 +40,10 @@ class Reason:
     text: str
     count: int = 0
     key: str | None = None
+    mitre: tuple[str, ...] = ()
+    threshold: int | None = None
+    """For a correlation: the count (or distinct values) within ``window_seconds`` that makes it fire."""
+    window_seconds: int | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -48,6 +52,9 @@ class Reason:
             "text": self.text,
             "count": self.count,
             "key": self.key,
+            "mitre": list(self.mitre),
+            "threshold": self.threshold,
+            "window_seconds": self.window_seconds,
         }
 
 
@@ -314,7 +321,9 @@ class ThreatEvaluator:
                 rule = self.ruleset.rules.get(rule_id)
                 if rule is None:
                     continue
-                reasons.append(Reason(rule_id, rule.level, f"{rule_id}: {rule.title} ({count}×)", count=count))
+                reasons.append(
+                    Reason(rule_id, rule.level, f"{rule_id}: {rule.title} ({count}×)", count=count, mitre=rule.mitre)
+                )
                 mitre.extend(rule.mitre)
             for correlation_id, keys in group.correlated.items():
                 correlation = self.ruleset.correlations[correlation_id]
@@ -329,16 +338,22 @@ class ThreatEvaluator:
         tracker = self._trackers[correlation.id]
         busiest = sorted(keys, key=lambda key: (-self._total(tracker, key, keys), key))
         reasons = []
+        why = {
+            "mitre": correlation.mitre,
+            "threshold": correlation.count,
+            "window_seconds": correlation.window_us // 1_000_000,
+        }
         for key in busiest[:MAX_KEYS_PER_REASON]:
             total = self._total(tracker, key, keys)
             text = (
                 f"{correlation.id}: {key}: {total} {correlation.noun} "
                 f"(≥{correlation.count} within {_window(correlation)})"
             )
-            reasons.append(Reason(correlation.id, correlation.level, text, count=total, key=key))
+            reasons.append(Reason(correlation.id, correlation.level, text, count=total, key=key, **why))  # type: ignore[arg-type]
         if len(busiest) > MAX_KEYS_PER_REASON:
             more = len(busiest) - MAX_KEYS_PER_REASON
-            reasons.append(Reason(correlation.id, correlation.level, f"{correlation.id}: and {more} more", more))
+            text = f"{correlation.id}: and {more} more"
+            reasons.append(Reason(correlation.id, correlation.level, text, more, **why))  # type: ignore[arg-type]
         return reasons
 
     @staticmethod
