@@ -25,6 +25,7 @@ connections are remembered, the oldest forgotten first.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 ROLES = frozenset({"attempt", "tentative", "context", "close", "attempt_close", "success"})
 MODES = ("normal", "ddos", "extra", "aggressive")
@@ -51,8 +52,7 @@ class Connection:
     """Tentative attempts not yet counted (dropped when an attempt line gives sshd's own verdict on them)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Verdict:
+class Verdict(NamedTuple):
     """What one line means: ``attempts`` counted now (0: none), from ``address`` named on ``address_line``."""
 
     attempts: int
@@ -61,15 +61,19 @@ class Verdict:
 
 
 NO_VERDICT = Verdict(0, None, None)
+_MERGED: dict[tuple[str, ...], tuple[bool, bool, bool, bool]] = {}
 
 
-def strongest(roles: list[str]) -> tuple[bool, bool, bool, bool]:
+def strongest(roles: tuple[str, ...]) -> tuple[bool, bool, bool, bool]:
     """Merge the roles of every rule one line hit: (attempt, tentative, ends the connection, success)."""
-    attempt = any(role in _ATTEMPTS for role in roles)
-    ends = any(role in _ENDS for role in roles)
-    success = "success" in roles and not attempt
-    tentative = not attempt and not success and "tentative" in roles
-    return attempt, tentative, ends, success
+    merged = _MERGED.get(roles)
+    if merged is None:
+        attempt = any(role in _ATTEMPTS for role in roles)
+        ends = any(role in _ENDS for role in roles)
+        success = "success" in roles and not attempt
+        tentative = not attempt and not success and "tentative" in roles
+        merged = _MERGED[roles] = (attempt, tentative, ends, success)  # few combinations: the rules' roles
+    return merged
 
 
 class ConnectionTracker:
@@ -84,7 +88,7 @@ class ConnectionTracker:
     def judge(
         self,
         key: tuple[str | None, str, int] | None,
-        roles: list[str],
+        roles: tuple[str, ...],
         address: str | None,
         user: str | None,
         line: int,
@@ -99,7 +103,7 @@ class ConnectionTracker:
                 return NO_VERDICT  # a close or success of a connection with nothing pending counts nothing
             connection = Connection()
             if len(self._open) >= self.max_connections:
-                del self._open[next(iter(self._open))]
+                self._forget_oldest()
             self._open[key] = connection
         if address:
             connection.address, connection.address_line = address, line
@@ -124,6 +128,12 @@ class ConnectionTracker:
         if ends:
             del self._open[key]
         return verdict
+
+    def _forget_oldest(self) -> None:
+        """Keep the newest three quarters: one rebuild per many additions (deleting a dict's first key again and
+        again makes finding the next first key slower each time)."""
+        keep = self.max_connections * 3 // 4
+        self._open = dict(list(self._open.items())[len(self._open) - keep :])
 
 
 def role_strength(role: str) -> int:

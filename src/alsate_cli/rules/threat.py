@@ -26,6 +26,7 @@ MAX_KEYS_PER_REASON = 5
 """Correlated keys named in one group's reason; the rest are counted ("and 12 more")."""
 MAX_FIELD_LEN = 256
 _NO_HITS: list[RuleHit] = []
+_TAG_SUFFIX = re.compile(r"[(\[].*$")
 _KERNEL_STAMP = re.compile(r"kernel: ?\[\s*\d+\.\d+\]:? ")
 _INDEX_MEMO_SIZE = 4096
 """Distinct identifiers are few, but log text can invent them; the memo is emptied when full."""
@@ -153,6 +154,8 @@ class ThreatEvaluator:
         self._roles = {rule.id: role for rule in ruleset.rules.values() if (role := rule.role(mode)) is not None}
         """Session role per rule id in this mode (rules/sessions.py); rules absent here stand alone."""
         self._connections = ConnectionTracker()
+        self._programs: dict[str, str] = {}
+        """Identifier → program name for connection keys (bounded memo)."""
         extra = {} if max_keys is None else {"max_keys": max_keys}
         self._trackers = {cid: CorrelationTracker(c, **extra) for cid, c in ruleset.correlations.items()}
         self._groups: dict[str, _GroupHits] = {}
@@ -227,27 +230,35 @@ class ThreatEvaluator:
         self, entry: Entry, session: list[tuple[str, RuleHit, tuple[Correlation, ...]]], hits: list[RuleHit]
     ) -> None:
         """Ask the entry's connection whether this line completes failed attempts; count them if so."""
-        address = user = None
-        for _, hit, _ in session:
-            fields = hit.fields
-            address = address or fields.get("src")
-            user = user or fields.get("user") or fields.get("ruser")
+        if len(session) == 1:
+            role, carrier, consumers = session[0]
+            roles: tuple[str, ...] = (role,)
+            fields = carrier.fields
+            address = fields.get("src")
+            user = fields.get("user") or fields.get("ruser")
+        else:
+            roles = tuple(role for role, _, _ in session)
+            address = next((hit.fields["src"] for _, hit, _ in session if "src" in hit.fields), None)
+            user = next((hit.fields.get("user") or hit.fields.get("ruser") for _, hit, _ in session), None)
+            _, carrier, consumers = max(session, key=lambda item: role_strength(item[0]))
         key = None
         if entry.pid is not None:
-            identifier = entry.identifier
-            if "(" in identifier or "[" in identifier or "/" in identifier:  # sshd(pam_unix) is sshd
-                identifier = identifier.split("(", 1)[0].split("[", 1)[0].rsplit("/", 1)[-1]
+            identifier = self._programs.get(entry.identifier)
+            if identifier is None:
+                identifier = _TAG_SUFFIX.sub("", entry.identifier).rsplit("/", 1)[-1]  # sshd(pam_unix) is sshd
+                if len(self._programs) >= _INDEX_MEMO_SIZE:
+                    self._programs.clear()
+                self._programs[entry.identifier] = identifier
             key = (entry.hostname, identifier, entry.pid)
-        verdict = self._connections.judge(key, [role for role, _, _ in session], address, user, entry.line)
-        if not verdict.attempts:
+        attempts, address, address_line = self._connections.judge(key, roles, address, user, entry.line)
+        if not attempts:
             return
-        _, carrier, consumers = max(session, key=lambda item: role_strength(item[0]))
-        carrier.attempts = verdict.attempts
-        carrier.address_line = verdict.address_line
-        if "src" not in carrier.fields and verdict.address is not None:
-            carrier.fields["src"] = verdict.address
+        carrier.attempts = attempts
+        carrier.address_line = address_line
+        if "src" not in carrier.fields and address is not None:
+            carrier.fields["src"] = address
         if consumers:
-            for _ in range(verdict.attempts):
+            for _ in range(attempts):
                 self._correlate(entry, consumers, carrier.fields, hits)
 
     def _index_for(self, identifier: str) -> LiteralIndex | None:
