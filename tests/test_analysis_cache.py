@@ -199,3 +199,16 @@ def test_the_cache_keeps_only_the_newest_records(tmp_path: Path) -> None:
         assert kept == list(range(3, MAX_ANALYSES + 3))
         cache.clear()
         assert cache.get_analysis(f"key{MAX_ANALYSES + 2}") is None
+
+
+def test_the_rule_mode_is_part_of_the_key(tmp_path: Path) -> None:
+    log = tmp_path / "x.json"
+    log.write_bytes(b"\n")
+    ruleset = RuleSet.load()
+    with Cache.open(tmp_path / "cache.sqlite3") as cache:
+        keys = {
+            mode: AnalysisReuse.for_run(str(log), WARNING, None, Analysis(threats=ThreatEvaluator(ruleset, mode=mode)),
+                                        cache).key  # type: ignore[union-attr]
+            for mode in ("normal", "ddos", "aggressive")
+        }  # fmt: skip
+    assert len(set(keys.values())) == 3

@@ -34,6 +34,9 @@ def test_brute_force_logged_at_info_is_found_and_rated(make_journal: MakeJournal
     assert "T1110" in group["threat"]["mitre"]
     brute = next(reason for reason in group["threat"]["reasons"] if reason["rule"] == "ssh.brute_force")
     assert brute["key"] == ATTACKER and brute["count"] == 30
+    assert (brute["threshold"], brute["window_seconds"]) == (10, 120) and "T1110" in brute["mitre"]
+    failed = next(reason for reason in group["threat"]["reasons"] if reason["rule"] == "ssh.failed_password")
+    assert failed["mitre"] == ["T1110.001"] and failed["threshold"] is None and failed["window_seconds"] is None
     summary = doc["summary"]["threat"]
     assert summary["level"] == group["threat"]["level"]
     assert any(ATTACKER in finding["text"] for finding in summary["findings"])

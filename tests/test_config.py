@@ -175,3 +175,16 @@ def test_invalid_utf8_reports_its_line(tmp_path: Path) -> None:
     path.write_bytes(b"threads = 2\nmodel = '\xff'\n")
     with pytest.raises(ConfigError, match=rf"^{re.escape(str(path))}:2: not valid UTF-8"):
         load_config(path)
+
+
+def test_rule_mode_is_checked_and_reaches_the_evaluator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from alsate_cli.threats import new_evaluator
+
+    path = tmp_path / "config.toml"
+    path.write_text('rule_mode = "paranoid"\n')
+    with pytest.raises(ConfigError, match="rule_mode must be one of"):
+        load_config(path)
+    path.write_text('rule_mode = "aggressive"\n')
+    monkeypatch.setenv("ALSATE_CONFIG", str(path))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    assert new_evaluator().mode == "aggressive" and new_evaluator("ddos").mode == "ddos"

@@ -201,3 +201,31 @@ def test_lines_that_are_not_entries(parser: SyslogParser, line: str, reason: str
     with pytest.raises(SkipLine) as caught:
         parser.parse(line, 1)
     assert caught.value.reason == reason
+
+
+@pytest.mark.parametrize(
+    ("line", "identifier", "pid", "message"),
+    [
+        # real shapes from fail2ban's test logs: no host, the tag where the host would be
+        ("Nov 23 21:50:19 sshd[8148]: Disconnecting: Too many authentication failures", "sshd", 8148,
+         "Disconnecting: Too many authentication failures"),
+        ("Mar  3 00:17:22 [sshd]: User root from 192.0.2.49 not allowed", "sshd", None,
+         "User root from 192.0.2.49 not allowed"),
+        ("Jun 25 23:53:34 [sshd] User root from 1.2.3.4 not allowed", "sshd", None,
+         "User root from 1.2.3.4 not allowed"),
+        # Solaris writes a message id before the text
+        ("Mar 29 05:59:23 dusky sshd[20878]: [ID 800047 auth.info] Failed keyboard-interactive for x", "sshd", 20878,
+         "Failed keyboard-interactive for x"),
+    ],
+)  # fmt: skip
+def test_lines_without_a_host_or_with_a_solaris_message_id(
+    parser: SyslogParser, line: str, identifier: str, pid: int | None, message: str
+) -> None:
+    entry = parser.parse(line, 1)
+    assert (entry.identifier, entry.pid, entry.message) == (identifier, pid, message)
+    assert entry.hostname == ("dusky" if "dusky" in line else None)
+
+
+def test_a_bracket_in_a_host_position_that_is_no_tag_stays_the_host(parser: SyslogParser) -> None:
+    entry = parser.parse("Nov 07 10:11:20 pc[x] app[3]: ok", 1)
+    assert (entry.hostname, entry.identifier, entry.message) == ("pc[x]", "app", "ok")

@@ -119,6 +119,8 @@ class AnalysisReuse:
         one: ``InputChoice.regular_file``) into ``analysis``; None when it cannot qualify."""
         threats = analysis.threats
         rules_digest = None if threats is None else threats.ruleset.source_digest
+        if threats is not None and rules_digest is not None and threats.mode != "normal":
+            rules_digest = f"{rules_digest}/{threats.mode}"  # the rule mode changes which lines are attempts
         if threats is not None and rules_digest is None:
             return None  # rules built in code, not loaded from files: nothing names them
         try:

@@ -126,17 +126,23 @@ def _reason_json(reason: Reason) -> dict[str, Any]:
         "text": reason.text,
         "count": reason.count,
         "key": reason.key,
+        "mitre": list(reason.mitre),
+        "threshold": reason.threshold,
+        "window_seconds": reason.window_seconds,
     }
 
 
 def _reason(item: dict[str, Any]) -> Reason:
-    key = item["key"]
+    key, threshold, window = item["key"], item.get("threshold"), item.get("window_seconds")
     return Reason(
         str(item["rule_id"]),
         Level(item["level"]),
         str(item["text"]),
         int(item["count"]),
         None if key is None else str(key),
+        tuple(str(technique) for technique in item.get("mitre", ())),
+        None if threshold is None else int(threshold),
+        None if window is None else int(window),
     )
 
 

@@ -80,6 +80,8 @@ class Config:
     """Model profile name (``alsate models`` shows them) instead of the one detected from the model's names."""
     grammar: str | None = None
     """Answer constraint instead of the profile's: ``none``, ``text`` or ``json``."""
+    rule_mode: str | None = None
+    """Which sshd lines count as failed attempts: ``normal`` (default), ``ddos``, ``extra`` or ``aggressive``."""
     path: Path | None = None
     """The file these settings came from, or None when no file was read (shown as the model's origin)."""
     warnings: tuple[str, ...] = ()
@@ -126,6 +128,14 @@ def _grammar_name(value: object) -> str:
     return str(value)
 
 
+def _rule_mode(value: object) -> str:
+    from alsate_cli.rules.sessions import MODES
+
+    if value not in MODES:
+        raise ValueError(f"must be one of: {', '.join(repr(mode) for mode in MODES)}")
+    return str(value)
+
+
 def _text(value: object) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValueError("must be a non-empty string")
@@ -145,6 +155,7 @@ _KEYS: dict[str, Callable[[object], object]] = {
     "concurrency": _positive_int,
     "profile": _profile_name,
     "grammar": _grammar_name,
+    "rule_mode": _rule_mode,
 }
 
 

@@ -26,11 +26,13 @@ def load_rules() -> RuleSet:
     return RuleSet.load(config_dir() / "rules")
 
 
-def new_evaluator() -> ThreatEvaluator:
-    """A fresh evaluator (its correlation windows are per run) over :func:`load_rules`."""
+def new_evaluator(mode: str | None = None) -> ThreatEvaluator:
+    """A fresh evaluator (its correlation windows are per run) over :func:`load_rules`, in ``mode`` or else the
+    config file's ``rule_mode`` (default ``normal``)."""
+    from alsate_cli.config import load_config
     from alsate_cli.rules import ThreatEvaluator
 
-    return ThreatEvaluator(load_rules())
+    return ThreatEvaluator(load_rules(), mode=mode or load_config().rule_mode or "normal")
 
 
 def widen_query_for_evidence(query: JournalQuery, selection: PrioritySelection, evaluator: ThreatEvaluator) -> None:

@@ -17,6 +17,7 @@ from collections.abc import Collection, Iterable
 from alsate_cli.entry import Entry, short_line
 from alsate_cli.grouping.group import MAX_EXAMPLES, MAX_LABELS, Group
 from alsate_cli.grouping.template import template_of
+from alsate_cli.grouping.traces import TraceFolder
 from alsate_cli.textsafe import one_line
 
 _TRAILING_PID = re.compile(r"\[\d+\]:?$")
@@ -69,10 +70,12 @@ class Grouper:
     the first entry, replaced only when a strictly more severe one arrives, so the model explains the worst case.
     """
 
-    __slots__ = ("_groups", "_writers")
+    __slots__ = ("_groups", "_traces", "_writers")
 
     def __init__(self) -> None:
         self._groups: dict[tuple[str, str], Group] = {}
+        self._traces = TraceFolder()
+        """Kernel trace lines join the group of the report they belong to (grouping/traces.py)."""
         self._writers: dict[str, tuple[str, str]] = {}
         """Raw identifier → (writer, program name): ``add`` needs both for every entry, and writers are few."""
 
@@ -86,10 +89,15 @@ class Grouper:
         identifier, program = writer
         message = entry.message
         template = template_of(message)
+        folded = False
+        if identifier == "kernel":
+            report = self._traces.fold(entry, template)
+            if report is not None and (identifier, report) in self._groups:
+                template, folded = report, True
         group = self._groups.get((identifier, template))
         if group is None:
             group = self._new_group(entry, identifier, template)
-        elif entry.priority < group.priority:
+        elif entry.priority < group.priority and not folded:
             group.priority = entry.priority
             group.representative = _clip(one_line(short_line(entry)))
 
@@ -116,7 +124,7 @@ class Grouper:
         examples = group.examples
         # A message equal to a kept example would give that very example (one_line and _clip leave their own
         # output as it is): the common repeat costs one comparison instead of a normalisation.
-        if len(examples) < MAX_EXAMPLES and message not in examples:
+        if len(examples) < MAX_EXAMPLES and message not in examples and not folded:
             example = _clip(one_line(message))
             if example not in examples:
                 examples.append(example)

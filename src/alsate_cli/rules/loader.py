@@ -13,6 +13,7 @@ from typing import Any
 from alsate_cli.errors import UsageError
 from alsate_cli.rules.levels import Level
 from alsate_cli.rules.model import ANY_IDENTIFIER, ENTRY_KEYS, Correlation, Rule
+from alsate_cli.rules.sessions import MODES, ROLES
 
 _ID = re.compile(r"[a-z0-9][a-z0-9_.-]{0,79}")
 _MITRE = re.compile(r"(?:T\d{4}(?:\.\d{3})?|AML\.T\d{4}(?:\.\d{3})?)")
@@ -22,7 +23,7 @@ _UNIT_SECONDS = {None: 1, "s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 
 
 _RULE_KEYS = {
     "id", "title", "identifiers", "contains", "regex", "level", "mitre", "ignore_case",
-    "examples", "counterexamples", "enabled",
+    "examples", "counterexamples", "enabled", "session", "session_by_mode",
 }  # fmt: skip
 _CORRELATION_KEYS = {
     "id", "title", "rules", "group_by", "count", "window", "level", "mitre", "distinct", "noun", "enabled",
@@ -89,6 +90,27 @@ def parse_duration(value: object) -> int:
     raise _Problem(f'window {value!r} must be a positive duration such as 90, "90s", "2m" or "1h"')
 
 
+def _role(value: object, where: str) -> str:
+    if value == "none" or value in ROLES:
+        return str(value)
+    raise _Problem(f"{where} {value!r} must be one of {', '.join(sorted(ROLES | {'none'}))}")
+
+
+def _roles(table: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """Per mode, the session role: ``session`` for every mode, ``session_by_mode`` overriding some."""
+    if "session" not in table and "session_by_mode" not in table:
+        return ()
+    default = _role(table.get("session", "none"), "'session'")
+    overrides = table.get("session_by_mode", {})
+    if not isinstance(overrides, dict):
+        raise _Problem("'session_by_mode' must be a table such as { ddos = \"attempt\" }")
+    for mode, value in overrides.items():
+        if mode not in MODES:
+            raise _Problem(f"'session_by_mode' names unknown mode {mode!r} (modes: {', '.join(MODES)})")
+        _role(value, f"'session_by_mode.{mode}'")
+    return tuple((mode, overrides.get(mode, default)) for mode in MODES)
+
+
 def _parse_rule(table: dict[str, Any], origin: str) -> Rule:
     _check_keys(table, _RULE_KEYS)
     ignore_case = table.get("ignore_case", False)
@@ -114,6 +136,7 @@ def _parse_rule(table: dict[str, Any], origin: str) -> Rule:
         examples=_strings(table, "examples", required=True),
         counterexamples=_strings(table, "counterexamples", required=True),
         origin=origin,
+        roles=_roles(table),
     )
 
 
@@ -255,7 +278,8 @@ def _check_references(correlation: Correlation, rules: dict[str, Rule]) -> None:
         captures = rule.pattern.groupindex
         if rule.origin != correlation.origin:
             rule_id = f"{rule_id} (defined in {rule.origin})"
-        if correlation.group_by not in captures and correlation.group_by not in ENTRY_KEYS:
+        from_connection = correlation.group_by == "src" and bool(rule.roles)  # its connection names the source
+        if correlation.group_by not in captures and correlation.group_by not in ENTRY_KEYS and not from_connection:
             raise RuleError(
                 f"{where}: rule {rule_id!r} has no capture (?P<{correlation.group_by}>…) to group by "
                 f"(or use one of {', '.join(sorted(ENTRY_KEYS))})"

@@ -31,6 +31,16 @@ class Rule:
     counterexamples: tuple[str, ...] = ()
     origin: str = ""
     """The file the rule came from, for error messages."""
+    roles: tuple[tuple[str, str], ...] = ()
+    """(rule mode, session role) pairs: what a hit means for its sshd connection in each mode (see
+    rules/sessions.py); empty for rules that stand alone. Role ``none``: in that mode the hit is only a finding."""
+
+    def role(self, mode: str) -> str | None:
+        """The session role in ``mode``: None when the rule stands alone."""
+        for name, role in self.roles:
+            if name == mode:
+                return role
+        return None
 
     def match(self, message: str, lowered: str | None = None) -> re.Match[str] | None:
         """The regex match if the prefilter passes; ``lowered`` saves re-lowering for case-blind rules."""
@@ -80,3 +90,8 @@ class RuleHit:
     """For correlated hits: the key value (a source address, a user name)."""
     count: int = 0
     """For correlated hits: events (or distinct values) inside the window when it fired."""
+    attempts: int = 0
+    """Failed attempts this line completes for its connection (rules/sessions.py); 0 when it counts none."""
+    address_line: int | None = None
+    """For an attempt: the input line that named ``fields["src"]`` (this one, or an earlier line of the
+    same connection when this line names no address)."""

@@ -4,18 +4,21 @@ correlations its entries took part in. Deterministic, so log text cannot argue i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from alsate_cli.entry import Entry
 from alsate_cli.priority import NAMES
+from alsate_cli.rules.address import normalise_address
 from alsate_cli.rules.correlation import CorrelationTracker
 from alsate_cli.rules.levels import Level, level_of_priority
 from alsate_cli.rules.literals import LiteralIndex
 from alsate_cli.rules.model import ENTRY_KEYS, Correlation, RuleHit
 from alsate_cli.rules.prefilter import RuleLinePrefilter
 from alsate_cli.rules.ruleset import RuleSet
+from alsate_cli.rules.sessions import DEFAULT_MODE, MODES, ConnectionTracker, role_strength
 
 MAX_MATCH_INPUT = 2048
 """Characters of a message the rules look at: every real line shape fits; a hostile giant line costs no more."""
@@ -23,7 +26,8 @@ MAX_KEYS_PER_REASON = 5
 """Correlated keys named in one group's reason; the rest are counted ("and 12 more")."""
 MAX_FIELD_LEN = 256
 _NO_HITS: list[RuleHit] = []
-_IPV4_MAPPED = "::ffff:"
+_TAG_SUFFIX = re.compile(r"[(\[].*$")
+_KERNEL_STAMP = re.compile(r"kernel: ?\[\s*\d+\.\d+\]:? ")
 _INDEX_MEMO_SIZE = 4096
 """Distinct identifiers are few, but log text can invent them; the memo is emptied when full."""
 
@@ -37,6 +41,10 @@ class Reason:
     text: str
     count: int = 0
     key: str | None = None
+    mitre: tuple[str, ...] = ()
+    threshold: int | None = None
+    """For a correlation: the count (or distinct values) within ``window_seconds`` that makes it fire."""
+    window_seconds: int | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -45,6 +53,9 @@ class Reason:
             "text": self.text,
             "count": self.count,
             "key": self.key,
+            "mitre": list(self.mitre),
+            "threshold": self.threshold,
+            "window_seconds": self.window_seconds,
         }
 
 
@@ -135,8 +146,16 @@ def _window(correlation: Correlation) -> str:
 class ThreatEvaluator:
     """One per run. ``observe`` is the hot path: a dict lookup, two literal scans, rarely a regex."""
 
-    def __init__(self, ruleset: RuleSet, max_keys: int | None = None) -> None:
+    def __init__(self, ruleset: RuleSet, max_keys: int | None = None, mode: str = DEFAULT_MODE) -> None:
+        if mode not in MODES:
+            raise ValueError(f"unknown rule mode {mode!r}: use one of {', '.join(MODES)}")
         self.ruleset = ruleset
+        self.mode = mode
+        self._roles = {rule.id: role for rule in ruleset.rules.values() if (role := rule.role(mode)) is not None}
+        """Session role per rule id in this mode (rules/sessions.py); rules absent here stand alone."""
+        self._connections = ConnectionTracker()
+        self._programs: dict[str, str] = {}
+        """Identifier → program name for connection keys (bounded memo)."""
         extra = {} if max_keys is None else {"max_keys": max_keys}
         self._trackers = {cid: CorrelationTracker(c, **extra) for cid, c in ruleset.correlations.items()}
         self._groups: dict[str, _GroupHits] = {}
@@ -162,12 +181,15 @@ class ThreatEvaluator:
         message = entry.message
         if len(message) > MAX_MATCH_INPUT:
             message = message[:MAX_MATCH_INPUT]
+        if message.startswith("kernel:") and (stamp := _KERNEL_STAMP.match(message)) is not None:
+            message = message[stamp.end() :]  # a program's line relayed with the kernel's uptime stamp in front
         # The rules whose literal test passes, found with one scan (see rules/literals.py); usually none.
         passing = index.passing(message, message.lower())
         if not passing:
             return _NO_HITS
         rules, consumers_of = index.rules, index.consumers
         hits: list[RuleHit] | None = None
+        session: list[tuple[str, RuleHit, tuple[Correlation, ...]]] | None = None
         rule_hits = self._rule_hits
         while passing:  # in rule order: the lowest set bit first
             bit = passing & -passing
@@ -179,20 +201,65 @@ class ThreatEvaluator:
                 continue
             fields = {name: value[:MAX_FIELD_LEN] for name, value in found.groupdict().items() if value}
             src = fields.get("src")
-            if src is not None and src.startswith(_IPV4_MAPPED):
-                fields["src"] = src[len(_IPV4_MAPPED) :]
+            if src is not None and ":" in src:
+                fields["src"] = normalise_address(src)
             if hits is None:
                 hits = []
-            hits.append(RuleHit(rule.id, rule.title, rule.level, rule.mitre, fields))
+            hit = RuleHit(rule.id, rule.title, rule.level, rule.mitre, fields)
+            hits.append(hit)
             rule_hits[rule.id] = rule_hits.get(rule.id, 0) + 1
+            role = self._roles.get(rule.id)
+            if role is not None:  # counted only when its connection's story says "failed attempt"
+                if role != "none":
+                    if session is None:
+                        session = []
+                    session.append((role, hit, consumers_of[position]))
+                continue
             consumers = consumers_of[position]
             if consumers:
                 self._correlate(entry, consumers, fields, hits)
         if hits is None:
             return _NO_HITS
+        if session is not None:
+            self._judge(entry, session, hits)
         if group_id is not None:
             self.assign(group_id, hits)
         return hits
+
+    def _judge(
+        self, entry: Entry, session: list[tuple[str, RuleHit, tuple[Correlation, ...]]], hits: list[RuleHit]
+    ) -> None:
+        """Ask the entry's connection whether this line completes failed attempts; count them if so."""
+        if len(session) == 1:
+            role, carrier, consumers = session[0]
+            roles: tuple[str, ...] = (role,)
+            fields = carrier.fields
+            address = fields.get("src")
+            user = fields.get("user") or fields.get("ruser")
+        else:
+            roles = tuple(role for role, _, _ in session)
+            address = next((hit.fields["src"] for _, hit, _ in session if "src" in hit.fields), None)
+            user = next((hit.fields.get("user") or hit.fields.get("ruser") for _, hit, _ in session), None)
+            _, carrier, consumers = max(session, key=lambda item: role_strength(item[0]))
+        key = None
+        if entry.pid is not None:
+            identifier = self._programs.get(entry.identifier)
+            if identifier is None:
+                identifier = _TAG_SUFFIX.sub("", entry.identifier).rsplit("/", 1)[-1]  # sshd(pam_unix) is sshd
+                if len(self._programs) >= _INDEX_MEMO_SIZE:
+                    self._programs.clear()
+                self._programs[entry.identifier] = identifier
+            key = (entry.hostname, identifier, entry.pid)
+        attempts, address, address_line = self._connections.judge(key, roles, address, user, entry.line)
+        if not attempts:
+            return
+        carrier.attempts = attempts
+        carrier.address_line = address_line
+        if "src" not in carrier.fields and address is not None:
+            carrier.fields["src"] = address
+        if consumers:
+            for _ in range(attempts):
+                self._correlate(entry, consumers, carrier.fields, hits)
 
     def _index_for(self, identifier: str) -> LiteralIndex | None:
         """The literal index of a program's candidate rules (None when there are none), shared by identical tuples."""
@@ -271,7 +338,9 @@ class ThreatEvaluator:
                 rule = self.ruleset.rules.get(rule_id)
                 if rule is None:
                     continue
-                reasons.append(Reason(rule_id, rule.level, f"{rule_id}: {rule.title} ({count}×)", count=count))
+                reasons.append(
+                    Reason(rule_id, rule.level, f"{rule_id}: {rule.title} ({count}×)", count=count, mitre=rule.mitre)
+                )
                 mitre.extend(rule.mitre)
             for correlation_id, keys in group.correlated.items():
                 correlation = self.ruleset.correlations[correlation_id]
@@ -286,16 +355,22 @@ class ThreatEvaluator:
         tracker = self._trackers[correlation.id]
         busiest = sorted(keys, key=lambda key: (-self._total(tracker, key, keys), key))
         reasons = []
+        why = {
+            "mitre": correlation.mitre,
+            "threshold": correlation.count,
+            "window_seconds": correlation.window_us // 1_000_000,
+        }
         for key in busiest[:MAX_KEYS_PER_REASON]:
             total = self._total(tracker, key, keys)
             text = (
                 f"{correlation.id}: {key}: {total} {correlation.noun} "
                 f"(≥{correlation.count} within {_window(correlation)})"
             )
-            reasons.append(Reason(correlation.id, correlation.level, text, count=total, key=key))
+            reasons.append(Reason(correlation.id, correlation.level, text, count=total, key=key, **why))  # type: ignore[arg-type]
         if len(busiest) > MAX_KEYS_PER_REASON:
             more = len(busiest) - MAX_KEYS_PER_REASON
-            reasons.append(Reason(correlation.id, correlation.level, f"{correlation.id}: and {more} more", more))
+            text = f"{correlation.id}: and {more} more"
+            reasons.append(Reason(correlation.id, correlation.level, text, more, **why))  # type: ignore[arg-type]
         return reasons
 
     @staticmethod

@@ -4,7 +4,8 @@ Log files mix shapes (rsyslog's traditional and RFC 3339 templates, ``journalctl
 into a file, lines forwarded with their ``<PRI>``), so the shape is detected per line:
 
 * RFC 3164 / journalctl ``short``: ``Jun 14 15:16:01 combo sshd(pam_unix)[19939]: message``, also
-  with a fraction (``short-precise``: ``Nov 07 10:11:20.123456``) and without a tag;
+  with a fraction (``short-precise``: ``Nov 07 10:11:20.123456``), without a tag, and without a host
+  (``Nov 23 21:50:19 sshd[8148]: message``, ``… [sshd]: message``);
 * ISO 8601 / journalctl ``short-iso`` / ``short-iso-precise`` / rsyslog RFC 3339:
   ``2026-11-20T08:00:00+0000 host ident[pid]: message`` (offset ``Z``, ``+0000``, ``+00:00`` or none);
 * journalctl ``short-full``: ``Mon 2026-11-23 10:11:20 UTC host ident[pid]: message``;
@@ -64,6 +65,11 @@ _RFC5424 = re.compile(
         \ (?P<sd>-|(?:\[(?:[^\]"\\]|\\.|"(?:[^"\\]|\\.)*")*\])+)(?:\ (?P<msg>.*))?""",
     re.VERBOSE | re.DOTALL,
 )
+
+# No host, the tag where the host would be ("Nov 23 21:50:19 sshd[8148]: …", "… [sshd]: …", "… [sshd] …"): a
+# host name never holds brackets. Solaris puts a message id before the text ("[ID 800047 auth.info] Failed …").
+_TAG_FOR_HOST = re.compile(r"(?P<open>\[)?(?P<tag>[^\s\[\]:]+)(?(open)\]|\[(?P<pid>\d*)\]):?")
+_SOLARIS_ID = re.compile(r"\[ID \d+ [\w.]+\] ")
 
 _UTC_NAMES = frozenset({"UTC", "GMT", "UT", "Z"})
 _MAX_CACHE = 100_000
@@ -132,6 +138,11 @@ class SyslogParser:
             raise SkipLine(BAD_TIMESTAMP)
 
         minute, second, frac, host, tag, pid, message = match.group("mi", "ss", "frac", "host", "tag", "pid", "msg")
+        if "[" in host and (alone := _TAG_FOR_HOST.fullmatch(host)) is not None:
+            tag, pid, host = alone.group("tag"), alone.group("pid"), ""
+            message = text[match.end("host") :].lstrip(" ")
+        if message.startswith("[ID ") and (solaris := _SOLARIS_ID.match(message)) is not None:
+            message = message[solaris.end() :]
         if not message.isprintable():
             message = strip_controls(message)
         inferred = priority is None
@@ -144,7 +155,7 @@ class SyslogParser:
             priority,
             inferred,
             (seconds + int(minute) * 60 + int(second)) * 1_000_000 + (_fraction_us(frac) if frac else 0),
-            strip_controls(host),
+            strip_controls(host) if host else None,
             strip_controls(tag) if tag else "",
             None,
             int(pid) if pid else None,
