@@ -36,6 +36,13 @@ _SECRET_KEYS = (
     r"pass(?:word|wd|phrase)?|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|secret[_-]?key|auth[_-]?token"
     r"|client[_-]?secret|private[_-]?key|session[_-]?id|credentials?"
 )
+IPV6_PATTERN = (
+    r"(?<![\w:.])(?:(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}"
+    r"|(?=[0-9a-fA-F:]*::)(?=:*[0-9a-fA-F])(?:[0-9a-fA-F]{0,4}:){2,7}[0-9a-fA-F]{0,4})(?![\w:])"
+)
+"""An IPv6 address standing as a word of its own; the generator finds training addresses with it too."""
+IPV4_PATTERN = r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?![\w-]|\.\w)"
+"""A dotted quad standing as a word of its own (not part of a version number or a host name)."""
 _STATIC_RULES: tuple[tuple[str, str], ...] = (
     # keep the key and separator, replace the value: password=hunter2, "token": "abc", api_key: xyz
     (
@@ -51,12 +58,8 @@ _STATIC_RULES: tuple[tuple[str, str], ...] = (
     ("jwt", r"\beyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]+"),
     ("cloudkey", r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b|\bgh[pousr]_[A-Za-z0-9]{30,}\b|\bxox[abprs]-[\w-]{10,}"),
     ("email", r"(?<![\w.+-])[\w.%+-]+@(?P<mail_domain>[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})(?![\w-])"),
-    (
-        "ipv6",
-        r"(?<![\w:.])(?:(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}"
-        r"|(?=[0-9a-fA-F:]*::)(?=:*[0-9a-fA-F])(?:[0-9a-fA-F]{0,4}:){2,7}[0-9a-fA-F]{0,4})(?![\w:])",
-    ),
-    ("ipv4", r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?![\w-]|\.\w)"),
+    ("ipv6", IPV6_PATTERN),
+    ("ipv4", IPV4_PATTERN),
     ("fqdn", rf"(?<![\w./-])(?:\w[\w-]*\.)+(?:{_TLDS})(?![\w-]|\.\w)"),
     ("token", r"(?<![\w+/=-])[A-Za-z0-9_+/=-]{24,}(?![\w+/=-])"),
 )

@@ -13,7 +13,7 @@ import random
 import re
 from collections.abc import Callable
 
-from alsate_cli.redact import KEPT_USERS
+from alsate_cli.redact import IPV4_PATTERN, IPV6_PATTERN, KEPT_USERS
 
 DOC_NETWORKS_V4 = ("192.0.2.", "198.51.100.", "203.0.113.")
 ATTACKER_NETWORK = "203.0.113."
@@ -55,11 +55,8 @@ SYSTEM_USERS = KEPT_USERS | frozenset(
 PUBLIC_HOSTS = frozenset({"localhost", "localhost.localdomain", "-", "unknown", "UNKNOWN"})
 _SYLLABLES = ("ka", "lo", "mi", "ra", "te", "no", "su", "vi", "de", "ba", "ze", "po", "ri", "ta", "ne", "ku")
 _HOST_WORDS = ("alder", "birch", "cedar", "elm", "fir", "hazel", "larch", "maple", "oak", "pine", "rowan", "yew")
-_IPV4 = re.compile(r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?![\w-]|\.\w)")
-_IPV6 = re.compile(
-    r"(?<![\w:.])(?:(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}"
-    r"|(?=[0-9a-fA-F:]*::)(?=:*[0-9a-fA-F])(?:[0-9a-fA-F]{0,4}:){2,7}[0-9a-fA-F]{0,4})(?![\w:])"
-)
+_IPV4 = re.compile(IPV4_PATTERN)
+_IPV6 = re.compile(IPV6_PATTERN)
 
 
 def is_public_address(text: str) -> bool:
