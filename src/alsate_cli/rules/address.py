@@ -7,27 +7,21 @@ names are kept as written (``192.030.0.6`` is not an address ``ipaddress`` accep
 
 from __future__ import annotations
 
+import functools
 import ipaddress
-
-_MEMO_SIZE = 4096
-_memo: dict[str, str] = {}
 
 
 def normalise_address(text: str) -> str:
     """``::ffff:1.2.3.4`` → ``1.2.3.4``, IPv6 compressed and lower-cased; anything else unchanged."""
-    if ":" not in text:
-        return text
-    found = _memo.get(text)
-    if found is not None:
-        return found
+    return _normalise_ipv6(text) if ":" in text else text
+
+
+@functools.lru_cache(maxsize=4096)
+def _normalise_ipv6(text: str) -> str:
+    """Memoised: an attack repeats the same few addresses on every line."""
     try:
         address = ipaddress.IPv6Address(text)
     except ValueError:
-        found = text
-    else:
-        mapped = address.ipv4_mapped
-        found = str(mapped) if mapped is not None else address.compressed
-    if len(_memo) >= _MEMO_SIZE:
-        _memo.clear()
-    _memo[text] = found
-    return found
+        return text
+    mapped = address.ipv4_mapped
+    return str(mapped) if mapped is not None else address.compressed
