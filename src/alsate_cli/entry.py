@@ -35,16 +35,22 @@ def short_line(entry: Entry) -> str:
     """The entry as ``journalctl -o short`` prints it (``Nov 07 10:11:20 host ident[pid]: message``).
 
     This is the shape the ALSATE model was trained on, so the explainer shows it exactly this way.
-    Local time, like journalctl; a missing time or host is left out rather than invented.
     """
-    parts: list[str] = []
-    if entry.time_us is not None:
-        parts.append(time.strftime("%b %d %H:%M:%S", time.localtime(entry.time_us / 1_000_000)))
-    if entry.hostname:
-        parts.append(entry.hostname)
     tag = entry.identifier or "unknown"
     if entry.pid is not None:
         tag = f"{tag}[{entry.pid}]"
-    parts.append(f"{tag}:")
-    parts.append(" ".join(entry.message.split()))
+    return short_form(entry.time_us, entry.hostname, tag, " ".join(entry.message.split()))
+
+
+def short_form(time_us: int | None, hostname: str | None, tag: str, message: str) -> str:
+    """``time host tag: message`` as journalctl's ``short`` output writes it, for entries and for dataset lines.
+
+    Local time, like journalctl; a missing time or host is left out rather than invented.
+    """
+    parts: list[str] = []
+    if time_us is not None:
+        parts.append(time.strftime("%b %d %H:%M:%S", time.localtime(time_us / 1_000_000)))
+    if hostname:
+        parts.append(hostname)
+    parts.append(f"{tag or 'unknown'}: {message}")
     return " ".join(parts)

@@ -7,7 +7,6 @@ either binary noise or an escape-sequence attack, and neither should teach a mod
 from __future__ import annotations
 
 import re
-import time
 from collections import Counter
 
 EMPTY = "empty line"
@@ -25,14 +24,3 @@ def clean_message(message: str, dropped: Counter[str]) -> str | None:
         dropped[EMPTY] += 1
         return None
     return text
-
-
-def short_form(time_us: int | None, host: str | None, program: str, message: str) -> str:
-    """The line as ``journalctl -o short`` writes it (local time), the shape the ALSATE model was trained on."""
-    parts = []
-    if time_us is not None:
-        parts.append(time.strftime("%b %d %H:%M:%S", time.localtime(time_us / 1e6)))
-    if host:
-        parts.append(host)
-    parts.append(f"{program or 'unknown'}: {message}")
-    return " ".join(parts)

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from alsate_cli.dataset.clean import clean_message, short_form
-from alsate_cli.explain.prompt import ALSATE_SYSTEM_PROMPT
+from alsate_cli.dataset.clean import clean_message
+from alsate_cli.entry import short_form
+from alsate_cli.explain.prompt import ALSATE_SYSTEM_PROMPT, alsate_answer
 from alsate_cli.knowledge.base import CHANGE_MARK
 from alsate_cli.redact import Redactor
 
@@ -30,12 +31,6 @@ class Counts:
     groups: int = 0
     records: int = 0
     dropped: Counter[str] = field(default_factory=Counter)
-
-
-def answer_text(cause: str, steps: list[str]) -> str:
-    """``Cause - …`` and the numbered remediation, as the ALSATE model writes them."""
-    numbered = "\n".join(f"{number}. {step}" for number, step in enumerate(steps, 1))
-    return f"Cause - {cause}\nRemediation - {numbered}"
 
 
 def records(
@@ -55,7 +50,7 @@ def records(
                 counts.dropped[WRONG_SOURCE] += 1
                 continue
             steps = [" ".join(step.removesuffix(CHANGE_MARK).split()) for step in steps]
-            answer = answer_text(" ".join(cause.split()), steps)
+            answer = alsate_answer(" ".join(cause.split()), steps)
             if redactor is not None:
                 for host in group.get("hosts") or ():
                     redactor.learn(host, "host")  # the host field is a name in no message context

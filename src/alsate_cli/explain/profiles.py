@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from alsate_cli.explain.prompt import ALSATE_SYSTEM_PROMPT, JSON_SYSTEM_PROMPT, TEXT_SYSTEM_PROMPT
+from alsate_cli.explain.prompt import ALSATE_SYSTEM_PROMPT, JSON_SYSTEM_PROMPT, TEXT_SYSTEM_PROMPT, alsate_answer
 
 
 class Context(StrEnum):
@@ -57,8 +57,7 @@ def worked_answer(grammar: Grammar) -> str:
     """The worked example's answer in the shape ``grammar`` asks for."""
     if grammar is Grammar.JSON:
         return json.dumps({"cause": WORKED_CAUSE, "remediation": list(WORKED_STEPS)})
-    steps = "\n".join(f"{number}. {step}" for number, step in enumerate(WORKED_STEPS, 1))
-    return f"Cause - {WORKED_CAUSE}\nRemediation - {steps}"
+    return alsate_answer(WORKED_CAUSE, WORKED_STEPS)
 
 
 @dataclass(frozen=True, slots=True)

@@ -61,6 +61,14 @@ JSON_SYSTEM_PROMPT = _BRIEF_TASK + (
 )
 """For general models asked for JSON (a server's ``response_format``, or ``grammar = "json"``)."""
 
+
+def alsate_answer(cause: str, steps: Sequence[str]) -> str:
+    """``Cause - …`` and the numbered ``Remediation - 1. …``: the answer shape the ALSATE model was trained on
+    (worked examples for other models and the fine-tuning dataset are written in it)."""
+    numbered = "\n".join(f"{number}. {step}" for number, step in enumerate(steps, 1))
+    return f"Cause - {cause}\nRemediation - {numbered}"
+
+
 PINNED_DATE = datetime(2024, 11, 26)
 """The ``Today Date`` of the fine-tune's training prompts, used wherever a template asks for today's date."""
 PINNED_DATE_STRING = "26 Nov 2024"
