@@ -21,3 +21,14 @@ def isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: py
     for variable in ("ALSATE_MODEL", "ALSATE_CONFIG", "HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE", "NO_COLOR"):
         monkeypatch.delenv(variable, raising=False)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+
+
+@pytest.fixture(params=["compiled", "pure"])
+def rule_engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run a test with the rules' Hyperscan scans, then again with the pure-Python scans they fall back to
+    (``pytestmark = pytest.mark.usefixtures("rule_engine")`` in a module): both must give the same answers."""
+    from alsate_cli.rules import compiled
+
+    monkeypatch.setenv(compiled.PURE_PYTHON_ENV, "1" if request.param == "pure" else "0")
+    assert compiled.available() is (request.param == "compiled")
+    return request.param

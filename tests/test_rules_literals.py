@@ -1,4 +1,5 @@
-"""The literal index answers exactly what one ``in`` test per rule literal answers, overlaps included."""
+"""The literal index answers exactly what one ``in`` test per rule literal answers, overlaps included — with
+Hyperscan's compiled scan and with the pure-Python scans it falls back to (every test runs under both)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ from alsate_cli.rules.literals import LiteralIndex, _conflicts
 from alsate_cli.rules.model import Rule
 
 RULESET = RuleSet.load()
+
+
+pytestmark = pytest.mark.usefixtures("rule_engine")
 
 
 def _naive(rules: tuple[Rule, ...], message: str) -> int:
@@ -34,7 +38,7 @@ def _messages(rules: tuple[Rule, ...], rng: random.Random, count: int) -> list[s
     literals = [literal for rule in rules for literal in rule.contains]
     examples = [example for rule in rules for example in (*rule.examples, *rule.counterexamples)]
     pieces = [*literals, *(lit[: len(lit) // 2] for lit in literals), *(lit[len(lit) // 2 :] for lit in literals)]
-    pieces += [" ", "x", "é", "İ", "\n", '"', "=", "SELinux", "DENIED", "denied"]
+    pieces += [" ", "x", "é", "İ", "\u212a", "\n", '"', "=", "SELinux", "DENIED", "denied", "\\x41", "(", "*"]
     found = list(examples)
     for _ in range(count):
         parts = [rng.choice(pieces) for _ in range(rng.randint(0, 8))]
@@ -70,9 +74,22 @@ def test_overlapping_and_nested_literals_are_all_found() -> None:
         _rule("e", "ssw"),
         _rule("f", "aaa"),
         _rule("g", "aab", ignore_case=True),
+        _rule("h", "AAB", ignore_case=True),  # built by hand, not the loader: can never be in lower-cased text
+        _rule("i", "a(b*", "\\x41"),  # regex syntax in a literal means nothing
     )
     index = LiteralIndex(rules)
-    for message in ("failed password for root", "password", "passwor", "aaaab", "AAAAB", "aaab aab", "x"):
+    for message in (
+        "failed password for root",
+        "password",
+        "passwor",
+        "aaaab",
+        "AAAAB",
+        "aaab aab",
+        "x",
+        "a(b*",
+        "ab",
+        "A",
+    ):
         assert index.passing(message, message.lower()) == _naive(rules, message), message
 
 

@@ -1,4 +1,5 @@
-"""The reader's byte-level rule prefilter is exact: a line any rule hits is never dropped unparsed."""
+"""The reader's byte-level rule prefilter is exact: a line any rule hits is never dropped unparsed (with the
+Hyperscan scan and with the pure-Python search it falls back to)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import io
 import random
 
 import orjson
+import pytest
 
 from alsate_cli.pipeline import Analysis, analyze_stream, feed
 from alsate_cli.priority import PrioritySelection
@@ -14,6 +16,7 @@ from alsate_cli.sources import read_entries
 from alsate_cli.sources.journal_json import parse_journal_json
 from alsate_cli.sources.stats import IngestStats
 
+pytestmark = pytest.mark.usefixtures("rule_engine")
 RULESET = RuleSet.load()
 SELECTION = PrioritySelection.parse("warning")
 CHATTER = [

@@ -24,6 +24,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar
 
+from alsate_cli.rules.compiled import rule_bits_scanner
 from alsate_cli.rules.model import Rule
 
 _Finder = Callable[[str], list[str]]
@@ -127,7 +128,7 @@ class _Scan:
 class LiteralIndex:
     """``passing(message, lowered)``: bit ``i`` set when ``rules[i]`` would pass its literal test."""
 
-    __slots__ = ("_lowered_scan", "_message_scan", "consumers", "rules")
+    __slots__ = ("_compiled", "_lowered_scan", "_message_scan", "consumers", "rules")
 
     def __init__(self, rules: Sequence[Rule], consumers: Sequence[tuple[object, ...]] = ()) -> None:
         self.rules = tuple(rules)
@@ -148,9 +149,16 @@ class LiteralIndex:
                     sensitive[literal] = sensitive.get(literal, 0) | bit
         self._lowered_scan = _Scan(blind, {key: tuple(forms.items()) for key, forms in confirms.items()})
         self._message_scan = _Scan(sensitive, {})
+        self._compiled = rule_bits_scanner(self.rules)
+        """Hyperscan's one pass for ASCII messages (rules/compiled.py); None where it is not available."""
 
-    def passing(self, message: str, lowered: str) -> int:
-        """Rules whose literal test passes; ``lowered`` is ``message.lower()``."""
+    def passing(self, message: str, lowered: str | None = None) -> int:
+        """Rules whose literal test passes; ``lowered`` is ``message.lower()`` (computed when needed)."""
+        compiled = self._compiled
+        if compiled is not None and message.isascii():
+            return compiled(message.encode("ascii"))
+        if lowered is None:
+            lowered = message.lower()
         bits = self._lowered_scan.bits(lowered, message)
         if self._message_scan.find is not None:
             bits |= self._message_scan.bits(message, message)

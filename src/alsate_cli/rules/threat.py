@@ -184,7 +184,7 @@ class ThreatEvaluator:
         if message.startswith("kernel:") and (stamp := _KERNEL_STAMP.match(message)) is not None:
             message = message[stamp.end() :]  # a program's line relayed with the kernel's uptime stamp in front
         # The rules whose literal test passes, found with one scan (see rules/literals.py); usually none.
-        passing = index.passing(message, message.lower())
+        passing = index.passing(message)
         if not passing:
             return _NO_HITS
         rules, consumers_of = index.rules, index.consumers
