@@ -52,11 +52,16 @@ def main() -> int:
     for checkpoint in sorted(point for point in checkpoints if point <= args.lines):
         feed((next(entries) for _ in range(checkpoint - done)), analysis, selection)
         done = checkpoint
-        keys = sum(len(tracker.keys) for tracker in threats._trackers.values())
-        dropped = sum(tracker.dropped_keys for tracker in threats._trackers.values())
-        print(f"{done:>9,} distinct sources: RSS {rss_mb():6.0f} MB; correlation keys held {keys:,} (forgotten "
-              f"{dropped:,}); open connections {len(threats._connections._open):,}; groups {len(analysis.grouper)}; "
-              f"evidence {analysis.stats.evidence:,}; {time.perf_counter() - started:.0f} s")  # fmt: skip
+        trackers = threats._trackers.values()
+        held = {
+            "correlation keys held": sum(len(tracker.keys) for tracker in trackers),
+            "forgotten": sum(tracker.dropped_keys for tracker in trackers),
+            "open connections": len(threats._connections._open),
+            "groups": len(analysis.grouper),
+            "evidence": analysis.stats.evidence,
+        }
+        counts = "; ".join(f"{name} {value:,}" for name, value in held.items())
+        print(f"{done:>9,} distinct sources: RSS {rss_mb():6.0f} MB; {counts}; {time.perf_counter() - started:.0f} s")
     return 0
 
 

@@ -76,13 +76,17 @@ def engine(name: str) -> Iterator[None]:
 
 @dataclass(slots=True)
 class Report:
+    """What was compared, and every difference found (the first few spelled out)."""
+
     entries: int = 0
     rule_hits: int = 0
     """Single-line hits by the reference."""
     correlated_hits: int = 0
+    """Correlated hits of the compiled evaluator (the pure one must give the same)."""
     prefilter_checked: int = 0
-    differences: list[str] = field(default_factory=list)
+    """Raw lines whose byte-prefilter answer was compared."""
     difference_count: int = 0
+    differences: list[str] = field(default_factory=list)
 
     def differ(self, what: str) -> None:
         self.difference_count += 1
