@@ -25,12 +25,13 @@ from test_rules_differential import RULESET, _load, fail2ban_entries, generated_
 
 def _show(name: str, check: Differential, started: float) -> int:
     report = check.finish()
-    print(f"{name}: {report.entries:,} entries, {report.rule_hits:,} rule hits, {report.correlated_hits:,} "
-          f"correlated, prefilter compared on {report.prefilter_checked:,} raw lines → "
-          f"{report.difference_count} differences ({time.perf_counter() - started:.0f} s)")  # fmt: skip
+    counts = report.counts
+    print(f"{name}: {counts['entries']:,} entries, {counts['rule_hits']:,} rule hits, {counts['correlated_hits']:,} "
+          f"correlated, prefilter compared on {counts['prefilter_checked']:,} raw lines → "
+          f"{counts['differences']} differences ({time.perf_counter() - started:.0f} s)")  # fmt: skip
     for line in report.differences:
         print("   ", line)
-    return report.difference_count
+    return counts["differences"]
 
 
 def main() -> int:

@@ -15,6 +15,7 @@ Shared by ``tests/test_rules_differential.py`` (short) and ``benchmarks/rules_di
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -78,18 +79,14 @@ def engine(name: str) -> Iterator[None]:
 class Report:
     """What was compared, and every difference found (the first few spelled out)."""
 
-    entries: int = 0
-    rule_hits: int = 0
-    """Single-line hits by the reference."""
-    correlated_hits: int = 0
-    """Correlated hits of the compiled evaluator (the pure one must give the same)."""
-    prefilter_checked: int = 0
-    """Raw lines whose byte-prefilter answer was compared."""
-    difference_count: int = 0
+    counts: Counter[str] = field(default_factory=Counter)
+    """``entries``; ``rule_hits`` (single-line hits by the reference); ``correlated_hits`` (of the compiled
+    evaluator: the pure one must give the same); ``prefilter_checked`` (raw lines whose byte-prefilter answer was
+    compared); ``differences``."""
     differences: list[str] = field(default_factory=list)
 
     def differ(self, what: str) -> None:
-        self.difference_count += 1
+        self.counts["differences"] += 1
         if len(self.differences) < MAX_REPORTED:
             self.differences.append(what)
 
@@ -125,11 +122,11 @@ class Differential:
         for (entry, _raw), (fast, fast_pass), (pure, pure_pass) in zip(
             batch, answers["compiled"], answers["pure"], strict=True
         ):
-            report.entries += 1
+            report.counts["entries"] += 1
             self._groups[_group_of(entry)] = min(entry.priority, self._groups.get(_group_of(entry), 7))
             expected = reference_hits(self.ruleset, entry)
-            report.rule_hits += len(expected)
-            report.correlated_hits += sum(hit.correlated for hit in fast)
+            report.counts["rule_hits"] += len(expected)
+            report.counts["correlated_hits"] += sum(hit.correlated for hit in fast)
             where = f"line {entry.line} {entry.identifier}: {entry.message[:120]!r}"
             for name, hits in (("compiled", fast), ("pure", pure)):
                 got = [own_fields(hit, entry) for hit in hits if not hit.correlated]
@@ -138,7 +135,7 @@ class Differential:
             if full_signature(fast) != full_signature(pure):
                 report.differ(f"compiled != pure at {where}: {full_signature(fast)} vs {full_signature(pure)}")
             if fast_pass is not None:
-                report.prefilter_checked += 1
+                report.counts["prefilter_checked"] += 1
                 if fast_pass != pure_pass:
                     report.differ(f"prefilter compiled={fast_pass} pure={pure_pass} at {where}")
                 if expected and not (fast_pass and pure_pass):

@@ -72,8 +72,8 @@ def test_the_rules_own_cases_get_the_same_hits_every_way() -> None:
     check = Differential(RULESET)
     check.feed(rule_case_entries())
     report = check.finish()
-    assert report.difference_count == 0, "\n".join(report.differences)
-    assert report.rule_hits > 500 and report.prefilter_checked == report.entries
+    assert report.counts["differences"] == 0, "\n".join(report.differences)
+    assert report.counts["rule_hits"] > 500 and report.counts["prefilter_checked"] == report.counts["entries"]
 
 
 @pytest.mark.parametrize("mix", ["benign", "attack"])
@@ -83,8 +83,8 @@ def test_generated_journals_get_the_same_hits_every_way(mix: str) -> None:
     for start in range(0, len(entries), 1000):
         check.feed(entries[start : start + 1000])
     report = check.finish()
-    assert report.difference_count == 0, "\n".join(report.differences)
-    assert report.rule_hits > 1000 and report.correlated_hits > 100
+    assert report.counts["differences"] == 0, "\n".join(report.differences)
+    assert report.counts["rule_hits"] > 1000 and report.counts["correlated_hits"] > 100
 
 
 def test_fail2ban_test_logs_get_the_same_hits_every_way() -> None:
@@ -98,8 +98,8 @@ def test_fail2ban_test_logs_get_the_same_hits_every_way() -> None:
         check = Differential(RULESET, mode=mode)
         check.feed(fail2ban_entries(conformance, cases))
         report = check.finish()
-        assert report.difference_count == 0, "\n".join(report.differences)
-        assert report.rule_hits > 100
+        assert report.counts["differences"] == 0, "\n".join(report.differences)
+        assert report.counts["rule_hits"] > 100
 
 
 def test_the_check_fails_when_the_compiled_scan_misses_a_rule(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -112,4 +112,4 @@ def test_the_check_fails_when_the_compiled_scan_misses_a_rule(monkeypatch: pytes
     monkeypatch.setattr("alsate_cli.rules.literals.rule_bits_scanner", forgetful)
     check = Differential(RULESET)
     check.feed(rule_case_entries())
-    assert check.finish().difference_count > 0
+    assert check.finish().counts["differences"] > 0
