@@ -30,6 +30,22 @@ CHATTER = [
 ]
 
 
+_FAILED = b"Failed password for root from 10.0.0.1 port 22 ssh2"
+HAND_WRITTEN = [
+    # what journalctl never writes but a JSON parser reads: repeated keys with white space, byte arrays, escapes
+    b'{"PRIORITY":"6","SYSLOG_IDENTIFIER":"cron","MESSAGE":"ok","MESSAGE" : "ENOSPC on /x"}',
+    b'{"PRIORITY":"6","SYSLOG_IDENTIFIER":"cron","MESSAGE":"ok","MESSAGE":\t"ENOSPC on /x"}',
+    b'{"PRIORITY":"6","SYSLOG_IDENTIFIER":"cron","SYSLOG_IDENTIFIER" : "sshd","MESSAGE":"' + _FAILED + b'"}',
+    b'{"PRIORITY":"6","SYSLOG_IDENTIFIER":"sshd","MESSAGE":[' + b",".join(b"%d" % c for c in _FAILED) + b"]}",
+    b'{"PRIORITY":"6","SYSLOG_IDENTIFIER":"sshd","MESSAGE" :[' + b",".join(b"%d" % c for c in _FAILED) + b"]}",
+    b'{"PRIORITY":"6","SYSLOG_IDENTIFIER":"sshd","MESSAGE":["' + _FAILED + b'","x"]}',
+    b'{"PRIORITY":"6","SYSLOG_IDENTIFIER":"sshd","MESS\\u0041GE":"' + _FAILED + b'"}',
+    b'{"PRIORITY":"6","SYSLOG_IDENTIFIER":"sshd","MESSAGE":"Fail\\bed password for root from 10.0.0.1 port 22"}',
+    b'{"PRIORITY":"6","SYSLOG_IDENTIFIER":"sshd","MESSAGE":"Fail\\u0000ed password for root from 10.0.0.1 port 22"}',
+    b'{"PRIORITY":"6","SYSLOG_IDENTIFIER":"sshd","MESSAGE":"Fail\x7fed password for root from 10.0.0.1 port 22"}',
+]
+
+
 def _variants(message: str) -> list[str]:
     """The message, case-flipped, and with bytes that JSON escapes or control stripping removes spliced in."""
     middle = len(message) // 2
@@ -66,6 +82,7 @@ def _lines(rng: random.Random) -> list[bytes]:
     lines.append(b'{"PRIORITY":"6","SYSLOG_IDENTIFIER":"cron","MESSAGE":"ok","MESSAGE":"ENOSPC on /x"}')
     lines.append(b'{"PRIORITY":"6","SYSLOG_IDENTIFIER":"cron","SYSLOG_IDENTIFIER":"sshd","MESSAGE":"Failed password '
                  b'for root from 10.0.0.1 port 22 ssh2"}')  # fmt: skip
+    lines += HAND_WRITTEN
     return lines
 
 
@@ -112,6 +129,37 @@ def test_reader_drops_only_what_the_prefilter_rejects() -> None:
     entries = list(read_entries(data, stats, keep=SELECTION, needed=evaluator.might_hit_line))
     assert [entry.message for entry in entries] == ["write: No space left on device"]  # yielded below the selection
     assert (stats.read, stats.filtered) == (2, 1)
+
+
+def test_every_line_a_rule_hits_carries_a_mark_in_its_chunk() -> None:
+    """The chunk scan: an ASCII line with no mark is dropped without the per-line test, so every line a rule
+    hits must carry one — whatever its keys, escapes or field order."""
+    marks = ThreatEvaluator(RULESET).might_hit_line.line_marks
+    if marks is None:
+        pytest.skip("pure-Python scans: the reader asks about every line")
+    lines = _lines(random.Random(7))
+    ends = marks(b"\n".join(lines) + b"\n")
+    start = hit = unmarked = 0
+    for number, line in enumerate(lines, 1):
+        end = start + len(line)
+        marked = any(start < found <= end for found in ends)
+        unmarked += not marked
+        if ThreatEvaluator(RULESET).observe(parse_journal_json(line, number)):
+            hit += 1
+            assert marked or not line.isascii(), line
+        start = end + 1
+    assert hit > 200 and unmarked > 200  # the rules really hit, and the marks really leave lines out
+    assert all(line in lines for line in HAND_WRITTEN)
+
+
+def test_hand_written_json_is_never_dropped_when_a_rule_hits_it() -> None:
+    """Repeated keys with white space, byte arrays, escaped key names: the parse decides, not the raw bytes."""
+    for number, line in enumerate(HAND_WRITTEN, 1):
+        if ThreatEvaluator(RULESET).observe(parse_journal_json(line, number)):
+            stats = IngestStats()
+            entries = list(read_entries(io.BytesIO(line + b"\n"), stats, keep=SELECTION,
+                                        needed=ThreatEvaluator(RULESET).might_hit_line))  # fmt: skip
+            assert len(entries) == 1, line
 
 
 def test_a_line_inside_a_buffer_gets_the_answer_of_the_line_alone() -> None:

@@ -36,6 +36,8 @@ RuleBits = Callable[[bytes], int]
 """``scan(ascii_message)``: bit ``i`` set when rule ``i`` of the tuple passes its literal test."""
 AnyLiteral = Callable[[bytes], bool]
 """``scan(raw_value)``: whether any of the literals occurs, ASCII case ignored."""
+MatchEnds = Callable[[bytes], list[int]]
+"""``scan(buffer)``: the end offsets of every occurrence of the literals and patterns, ascending."""
 
 
 def available() -> bool:
@@ -48,20 +50,30 @@ def _pattern(literal: bytes) -> bytes:
     return b"".join(b"\\x%02x" % byte for byte in literal)
 
 
-def _matcher(expressions: Sequence[bytes], ids: Sequence[int], flags: Sequence[int]) -> Callable[[bytes], list[int]]:
-    """``matching(data)``: the ids of the expressions found in ``data`` (the same list each time, refilled)."""
+def _matcher(
+    expressions: Sequence[bytes], ids: Sequence[int], flags: Sequence[int], *, ends: bool = False
+) -> Callable[[bytes], list[int]]:
+    """``matching(data)``: the ids of the expressions found in ``data`` — or with ``ends``, the offset where each
+    occurrence ends, ascending — as the same list each time, refilled."""
     database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
     database.compile(expressions=list(expressions), ids=list(ids), flags=list(flags))
     scan = database.scan
     found: list[int] = []
     record = found.append
 
-    def on_match(expression: int, _start: int, _end: int, _flags: int, _context: object) -> None:
+    def on_match(expression: int, _start: int, end: int, _flags: int, _context: object) -> None:
         record(expression)
+
+    def on_end(_expression: int, _start: int, end: int, _flags: int, _context: object) -> None:
+        record(end)
+
+    handler = on_end if ends else on_match
 
     def matching(data: bytes) -> list[int]:
         found.clear()
-        scan(data, match_event_handler=on_match)
+        scan(data, match_event_handler=handler)
+        if ends:
+            found.sort()  # Hyperscan reports by end offset already, nearly always: make it certain
         return found
 
     return matching
@@ -118,3 +130,19 @@ def any_literal_scanner(literals: Iterable[bytes]) -> AnyLiteral | None:
         return bool(matching(value))
 
     return occurs
+
+
+def match_ends_scanner(literals: Iterable[bytes]) -> MatchEnds | None:
+    """One scan of a whole buffer reporting where any literal ends (ASCII case ignored), or None.
+
+    Every occurrence is reported (not one per literal), so a caller can tell which lines of the buffer hold one:
+    an occurrence inside a line ends inside it. None also when a literal is empty (it occurs everywhere). Literals
+    only: mixing in a single regex class made Hyperscan's compile 6 ms → 40 ms, paid by every run.
+    """
+    if not available():
+        return None
+    distinct = sorted(set(literals))
+    if not distinct or not all(distinct):
+        return None
+    flags = [hyperscan.HS_FLAG_CASELESS] * len(distinct)
+    return _matcher([_pattern(literal) for literal in distinct], range(len(distinct)), flags, ends=True)

@@ -20,6 +20,15 @@ never loses a hit; a True may still end in no hit). That holds because, when the
 
 Anything unusual (a missing or null message, a byte-array field, a repeated key) answers True: the line is
 parsed and the rules decide, as without this test.
+
+Most lines need not even be asked one by one: ``line_marks`` scans the reader's whole chunk once (Hyperscan) for
+every literal of every rule, JSON-escaped and ASCII case ignored, and for everything that could make a parsed
+message hold text its raw bytes do not show: a ``\\u``, ``\\r``, ``\\b``, ``\\f`` or ``\\/`` escape, a DEL
+byte, a ``MESSAGE`` key followed by an array (a byte-array or repeated field) or by JSON white space. An ASCII line
+where nothing of that ends answers False without the per-line test: whatever its keys, duplicates, identifier
+or field order, no string value in it can decode to a message holding a rule's literal (JSON-escaping a literal
+gives the bytes it must show; only the escapes listed decode to something else, and DEL is removed with the
+control characters), and a message taken from an array is marked. (Non-ASCII lines get the per-line test.)
 """
 
 from __future__ import annotations
@@ -28,7 +37,7 @@ import json
 import re
 from collections.abc import Callable, Iterable
 
-from alsate_cli.rules.compiled import any_literal_scanner
+from alsate_cli.rules.compiled import MatchEnds, any_literal_scanner, match_ends_scanner
 from alsate_cli.rules.literals import trie_pattern
 from alsate_cli.rules.model import Rule
 from alsate_cli.rules.ruleset import RuleSet
@@ -36,6 +45,8 @@ from alsate_cli.rules.ruleset import RuleSet
 _MESSAGE_KEY = b'"MESSAGE":"'
 _IDENTIFIER_KEY = b'"SYSLOG_IDENTIFIER":"'
 _MESSAGE_KEY_LEN, _IDENTIFIER_KEY_LEN = len(_MESSAGE_KEY), len(_IDENTIFIER_KEY)
+_MESSAGE_NAME, _IDENTIFIER_NAME = b'"MESSAGE"', b'"SYSLOG_IDENTIFIER"'
+"""A key seen again after the value, however it is spaced (``"MESSAGE" : …``): the parser keeps the last one."""
 _STRUCTURAL = frozenset(b"{,")
 _STRING_REST = re.compile(rb'(?:[^"\\]++|\\.)*+"', re.DOTALL).match
 """The rest of a JSON string up to its closing quote: runs of plain bytes, or a backslash and the byte it escapes."""
@@ -83,7 +94,7 @@ def _string_value(line: bytes, key: bytes, first: int = 0, last: int | None = No
     if end >= 0 and line[end - 1] == 92:  # a backslash before the quote: the string ends at the first quote that
         closing = _STRING_REST(line, start, last)  # an escape does not take (one regex over the escapes, in C)
         end = closing.end() - 1 if closing is not None else -1
-    if end < 0 or line.find(key, end, last) >= 0:
+    if end < 0 or line.find(key[: key.index(b'":') + 1], end, last) >= 0:  # the key again, however spaced
         return None
     return line[start:end]
 
@@ -98,15 +109,31 @@ def _plainly_escaped(value: bytes) -> bool:
     return b"\\" not in rest
 
 
+_HIDING = (b"\\u", b"\\r", b"\\b", b"\\f", b"\\/", b"\x7f", b'"MESSAGE":[',
+           *(b'"MESSAGE"' + colon + space for colon in (b"", b":") for space in (b" ", b"\t", b"\r")))  # fmt: skip
+"""What can make a parsed message differ from its raw bytes beyond the plain escapes (see the module's words)."""
+
+
 class RuleLinePrefilter:
     """``prefilter(line)``: could any rule hit this journal JSON line? False only when provably none can."""
 
-    __slots__ = ("_anywhere", "_by_identifier", "_ruleset")
+    __slots__ = ("_anywhere", "_by_identifier", "_line_marks", "_ruleset")
 
     def __init__(self, ruleset: RuleSet) -> None:
         self._ruleset = ruleset
         self._anywhere = _literal_search(ruleset.wildcards)
         self._by_identifier: dict[bytes, LiteralSearch] = {}
+        self._line_marks: MatchEnds | bool | None = False  # not compiled yet
+
+    @property
+    def line_marks(self) -> MatchEnds | None:
+        """``line_marks(chunk)``: where any rule's literal, or anything that could hide one, ends in the chunk
+        (ascending); an ASCII line with no mark needs no per-line test. None without Hyperscan. Compiled on first
+        use (about 6 ms): evaluators that never read journal JSON do not pay it."""
+        if self._line_marks is False:
+            literals = [_escaped(literal) for rule in self._ruleset.rules.values() for literal in rule.contains]
+            self._line_marks = match_ends_scanner((*literals, *_HIDING))
+        return self._line_marks  # type: ignore[return-value]
 
     def _search_for(self, raw: bytes) -> LiteralSearch:
         """The literal search for the rules the evaluator tries on one program's entries (memoised)."""
@@ -139,7 +166,7 @@ class RuleLinePrefilter:
             message = _string_value(line, _MESSAGE_KEY, first, last)
             if message is None:
                 return True
-        elif find(_MESSAGE_KEY, end, last) >= 0:
+        elif find(_MESSAGE_NAME, end, last) >= 0:
             return True
         else:
             message = line[start:end]
@@ -150,7 +177,7 @@ class RuleLinePrefilter:
             return True
         start = at + _IDENTIFIER_KEY_LEN
         end = find(b'"', start, last)
-        if end <= start or line[end - 1] == 92 or find(_IDENTIFIER_KEY, end, last) >= 0:
+        if end <= start or line[end - 1] == 92 or find(_IDENTIFIER_NAME, end, last) >= 0:
             return True  # empty (journald falls back to _COMM), escaped, repeated: let the parser and the rules decide
         identifier = line[start:end]
         if not identifier.isascii() or b"\\" in identifier or b"\x7f" in identifier:

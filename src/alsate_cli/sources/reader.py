@@ -21,7 +21,8 @@ Decisions worth knowing:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
 from typing import BinaryIO, Protocol
 
 from alsate_cli.entry import Entry
@@ -40,6 +41,7 @@ CHUNK_BYTES = 1 << 18
 """Read size: large enough that per-chunk overhead vanishes, small enough to bound memory."""
 
 _PRIORITY_KEY = b'"PRIORITY":"'
+_NO_MARK = sys.maxsize
 _BINARY_RATIO = 0.3
 """Above this share of undecodable or control bytes a line is data, not text."""
 _CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1a\x1c-\x1f\x7f]")
@@ -110,6 +112,10 @@ def read_entries(
     priority_key = _PRIORITY_KEY
     drop_tail = _drop_tails(keep) if keep is not None else ()
     post_filter = keep is not None and needed is None
+    marks: Callable[[bytes], list[int]] | None = getattr(needed, "line_marks", None) if drop_tail else None
+    ends: list[int] = []
+    mark_index = next_mark = 0
+    ascii_buffer = True
     low, high = (keep.low, keep.high) if keep is not None else (0, 7)
     read = getattr(stream, "read1", None) or stream.read  # read1: a pipe's lines arrive as written
     base = stats.read  # one IngestStats may count several streams
@@ -147,6 +153,10 @@ def read_entries(
                 segments = ((chunk, 0, True),)
             for buffer, position, complete in segments:
                 find, startswith = buffer.find, buffer.startswith
+                if marks is not None:
+                    ends = marks(buffer)
+                    mark_index, next_mark = 0, ends[0] if ends else _NO_MARK
+                    ascii_buffer = buffer.isascii()
                 while True:
                     end = find(b"\n", position)
                     if end < 0:
@@ -162,10 +172,20 @@ def read_entries(
                         and buffer[end - 1] == 125  # "}"
                         and (at := find(priority_key, start, end)) >= 0
                         and startswith(drop_tail, at + 12)
-                        and (needed is None or not needed(buffer, start, end))
                     ):
-                        filtered += 1
-                        continue
+                        if needed is None:
+                            filtered += 1
+                            continue
+                        if marks is not None:  # no mark ends inside an ASCII line: no rule can hit it
+                            while next_mark <= start:
+                                mark_index += 1
+                                next_mark = ends[mark_index] if mark_index < len(ends) else _NO_MARK
+                            if next_mark > end and (ascii_buffer or buffer[start:end].isascii()):
+                                filtered += 1
+                                continue
+                        if not needed(buffer, start, end):
+                            filtered += 1
+                            continue
                     line = buffer[start:end]
                     first = line[:1]
                     if first != b"{":
