@@ -176,16 +176,17 @@ def read_entries(
                         if needed is None:
                             filtered += 1
                             continue
-                        if marks is not None:  # no mark ends inside an ASCII line: no rule can hit it
-                            while next_mark <= start:
+                        if marks is None:
+                            if not needed(buffer, start, end):
+                                filtered += 1
+                                continue
+                        else:  # no mark ends inside an ASCII line: no rule can hit it; a marked one is parsed
+                            while next_mark <= start:  # (most marked lines are hits: asking first costs as much)
                                 mark_index += 1
                                 next_mark = ends[mark_index] if mark_index < len(ends) else _NO_MARK
                             if next_mark > end and (ascii_buffer or buffer[start:end].isascii()):
                                 filtered += 1
                                 continue
-                        if not needed(buffer, start, end):
-                            filtered += 1
-                            continue
                     line = buffer[start:end]
                     first = line[:1]
                     if first != b"{":
