@@ -80,10 +80,10 @@ class Scenario:
 SCENARIOS = (
     Scenario("ssh brute force", "sshd", "Failed password for invalid user {slot} from 203.0.113.7 port 22 ssh2",
              "admin", repeat=8),
-    Scenario("sudo not in sudoers", "sudo", "mallory : user NOT in sudoers ; TTY=pts/1 ; PWD=/home/mallory ; USER=root ; "
-             "COMMAND=/bin/echo {slot}", "hello"),
-    Scenario("sudo password guessing", "sudo", "mallory : 3 incorrect password attempts ; TTY=pts/0 ; PWD=/home/mallory ; "
-             "USER=root ; COMMAND=/usr/bin/{slot}", "su"),
+    Scenario("sudo not in sudoers", "sudo", "mallory : user NOT in sudoers ; TTY=pts/1 ; PWD=/home/mallory ; "
+             "USER=root ; COMMAND=/bin/echo {slot}", "hello"),
+    Scenario("sudo password guessing", "sudo", "mallory : 3 incorrect password attempts ; TTY=pts/0 ; "
+             "PWD=/home/mallory ; USER=root ; COMMAND=/usr/bin/{slot}", "su"),
 )  # fmt: skip
 
 
