@@ -22,6 +22,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -124,6 +125,13 @@ class ScriptedServer:
 
 @pytest.fixture
 def scripted_server() -> Iterator[ScriptedServer]:
+    with running_scripted_server() as server_state:
+        yield server_state
+
+
+@contextmanager
+def running_scripted_server() -> Iterator[ScriptedServer]:
+    """A :class:`ScriptedServer` on a free loopback port for the ``with`` block (benchmarks use it too)."""
     server_state = ScriptedServer("")
 
     class Handler(BaseHTTPRequestHandler):

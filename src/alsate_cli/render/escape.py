@@ -2,6 +2,8 @@
 
 Rich output never parses markup from untrusted text: it is wrapped in ``rich.text.Text`` after control
 sequences are stripped. Markdown gets backslash escapes inline and fences longer than any backtick run.
+The colon of ``://`` is escaped too: GitHub's autolinker turns ``https://x.example`` into a link even with
+every ``.`` escaped, but not ``https\\://x.example`` (``www.`` is already broken by its escaped dot).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from rich.text import Text
 
 from alsate_cli.textsafe import one_line, strip_controls
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~&])")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~&]|:(?=//))")
 _BACKTICK_RUNS = re.compile(r"`+")
 
 
