@@ -1,6 +1,6 @@
 """Ingest + filter + group throughput: journal JSON lines per second, end to end from a file to groups.
 
-Usage: ``python benchmarks/ingest_throughput.py [FILE] [--lines 1000000] [--repeat 3] [--drain3 [--grouping-only]]``
+Usage: ``ingest_throughput.py [FILE] [--lines N] [--repeat 3] [--cli-only] [--drain3 [--grouping-only]]``
 
 Without FILE a realistic journal JSON file is generated first (``make_journal_json.py``: ~25 fields per entry
 as journald emits them, a busy server's priority mix; ``make_journal_json.py --mix attack`` writes the attacked
@@ -164,6 +164,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--drain3", action="store_true", help="also time Drain3 vs alsate's grouper")
     parser.add_argument("--grouping-only", action="store_true", help="with --drain3: skip the end-to-end timings")
+    parser.add_argument("--cli-only", action="store_true", help="only the alsate analyze rows (the headline)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         path = args.file
@@ -184,7 +185,7 @@ def main() -> int:
                   f"lines/s; peak RSS {peak / 2**20:,.0f} MB")  # fmt: skip
         runs = ((False, "ingest+filter+group, no rules (the target's measure)"),
                 (True, "ingest+filter+group + threat rules (what `alsate analyze` runs)"))  # fmt: skip
-        for threats, label in runs if not args.grouping_only else ():
+        for threats, label in runs if not (args.grouping_only or args.cli_only) else ():
             seconds, cpu, analysis = time_pipeline(path, args.repeat, threats)
             stats = analysis.stats
             print(f"{label}: {stats.read:,} lines, {size / 1e6:,.0f} MB; kept {stats.kept:,} (evidence "
