@@ -190,12 +190,13 @@ def _check_disk_space(destination: Path, size: int | None) -> None:
         return
     if free < size:
         raise PullError(
-            f"not enough disk space in {existing}: the model needs {_gigabytes(size)}, {_gigabytes(free)} is free"
+            f"not enough disk space in {existing}: the model needs {_amount(size)}, {_amount(free)} is free"
         )
 
 
-def _gigabytes(count: int) -> str:
-    return f"{count / 1e9:.2f} GB"
+def _amount(count: int) -> str:
+    """Bytes in GB, or MB below 1 GB ("0.00 GB is free" says nothing about a small model or a nearly full disk)."""
+    return f"{count / 1e9:.2f} GB" if count >= 1e9 else f"{count / 1e6:.1f} MB"
 
 
 def _head_timeout() -> float:
