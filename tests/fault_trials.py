@@ -80,9 +80,12 @@ class Killed:
     """False when the program had already exited by itself before the delay ran out."""
 
 
-def run_and_kill(argv: list[str], env: dict[str, str], delay_s: float) -> Killed:
-    """Run ``argv``, SIGKILL it ``delay_s`` seconds later; its children (journalctl) are killed after, as systemd
-    would end the rest of a killed service's group. stdout is collected all along."""
+def run_and_kill(
+    argv: list[str], env: dict[str, str], delay_s: float, trigger: Callable[[], bool] | None = None
+) -> Killed:
+    """Run ``argv``, SIGKILL it ``delay_s`` seconds later (or as soon as ``trigger()`` is true, looked at every
+    millisecond); its children (journalctl) are killed after, as systemd would end the rest of a killed service's
+    group. stdout is collected all along."""
     process = subprocess.Popen(
         argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
         start_new_session=True,
@@ -91,13 +94,13 @@ def run_and_kill(argv: list[str], env: dict[str, str], delay_s: float) -> Killed
     assert process.stdout is not None
     reader = threading.Thread(target=lambda: chunks.extend(iter(lambda: process.stdout.read1(1 << 16), b"")))  # type: ignore[union-attr]
     reader.start()
-    try:
-        process.wait(delay_s)
-        killed = False
-    except subprocess.TimeoutExpired:
+    deadline = time.monotonic() + delay_s
+    while process.poll() is None and time.monotonic() < deadline and not (trigger and trigger()):
+        time.sleep(0.001 if trigger else 0.005)
+    killed = process.poll() is None
+    if killed:
         process.send_signal(signal.SIGKILL)
         process.wait()
-        killed = True
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)  # the group of the session started above: its leftover children
     reader.join(RUN_TIMEOUT_S)
@@ -428,7 +431,13 @@ class PullTrials:
     def trial(self, trial: int, rng: random.Random, tally: Tally) -> None:
         home = self.root / f"trial-{trial}"
         env = self._env(home)
-        killed = run_and_kill([*ALSATE, *PULL_ARGS], env, rng.uniform(0.0, 1.1 * self.full_s))
+        # Every fourth kill comes the moment huggingface_hub has renamed the download into place (before alsate has
+        # hashed it); the others anywhere, half of them in the last fifth of a run (rename, hash, output).
+        at_rename = trial % 4 == 3
+        low = 0.0 if rng.random() < 0.5 else 0.8 * self.full_s
+        delay = rng.uniform(low, 1.05 * self.full_s)
+        trigger = (lambda: any(path.is_symlink() for path in (home / "hf").rglob("*.gguf"))) if at_rename else None
+        killed = run_and_kill([*ALSATE, *PULL_ARGS], env, 2 * self.full_s if at_rename else delay, trigger)
         on_disk = [path for path in (home / "hf").rglob("*") if path.is_file()]
         listed, problems = self.listed(home)
         rerun = run([*ALSATE, *PULL_ARGS], env)
@@ -444,7 +453,7 @@ class PullTrials:
         if len(after) != (0 if self.lying else 1):
             problems.append(f"after the rerun alsate models lists {len(after)} files")
         partial = any(path.name.endswith(".incomplete") for path in on_disk)
-        phase = "exited before the kill" if not killed.killed else (
+        phase = "exited before the kill" if not killed.killed else "at the rename, before the check" if at_rename else (
             "downloaded (before or while verifying)" if listed else "mid-download (.incomplete left)" if partial
             else "before the download"
         )  # fmt: skip
