@@ -73,6 +73,10 @@ class Scenario:
     """Runs the scenario under a fresh folder; the problems found (none: it passed)."""
 
 
+SAID: list[str] = []
+"""Every warning or error line the scenarios checked, for the campaign's report."""
+
+
 def one_clear_line(result: subprocess.CompletedProcess[bytes], *, code: int, words: tuple[str, ...]) -> list[str]:
     """Problems unless the exit code is ``code`` and stderr has no traceback and one ``alsate: …`` line (the warning
     or error; pull's license line may come before it) naming all ``words``."""
@@ -84,6 +88,7 @@ def one_clear_line(result: subprocess.CompletedProcess[bytes], *, code: int, wor
     if "Traceback" in text or len(said) != 1:
         problems.append(f"not one alsate: line on stderr: {text[-400:]!r}")
         return problems
+    SAID.append(said[0])
     return problems + [f"{said[0]!r} does not say {word!r}" for word in words if word not in said[0]]
 
 
@@ -203,6 +208,7 @@ def _watch_cursor(root: Path, spoil: Callable[[Path], object], words: tuple[str,
         out, err = process.communicate(30)
     events = [json.loads(line) for line in out.splitlines()]
     notices = [event["text"] for event in events if event["event"] == "notice"]
+    SAID.extend(notices)
     problems = []
     if process.returncode != 0 or b"Traceback" in err:
         problems.append(f"watch exit {process.returncode}: {err[-300:]!r}")
@@ -228,19 +234,9 @@ SCENARIOS = (
     Scenario("analyze, read-only cache folder (cache file there)", "tmpfs remounted ro", analyze_read_only),
     Scenario("analyze, read-only cache folder (no cache file)", "tmpfs remounted ro", analyze_read_only_new),
     Scenario("pull, model larger than the free space", "tmpfs 2 MiB, 4 MiB model", pull_too_big),
-    Scenario("pull, disk fills during the download", "tmpfs 8 MiB filled by another writer mid-download",
-             pull_fills_up),
+    Scenario("pull, disk fills during the download",
+             "tmpfs 40 MiB, 24 MiB model, filled by another writer mid-download", pull_fills_up),
     Scenario("pull, read-only Hugging Face cache", "tmpfs remounted ro", pull_read_only),
     Scenario("watch, state folder full (cursor)", "tmpfs 1 MiB, filled", watch_state_full),
     Scenario("watch, read-only state folder (cursor)", "tmpfs remounted ro", watch_state_read_only),
 )  # fmt: skip
-
-
-def run_scenarios(root: Path) -> dict[str, list[str]]:
-    """Every scenario under its own folder of ``root``: name → problems."""
-    found = {}
-    for number, scenario in enumerate(SCENARIOS):
-        folder = root / f"scenario-{number}"
-        folder.mkdir(parents=True)
-        found[scenario.name] = scenario.check(folder)
-    return found

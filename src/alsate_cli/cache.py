@@ -335,7 +335,7 @@ def _why(path: Path, exc: sqlite3.Error | CacheError) -> str:
     free_blocks = info.f_bfree if os.geteuid() == 0 else info.f_bavail  # root may use the reserved blocks
     if info.f_flag & os.ST_RDONLY:
         return f"{exc} (the file system is read-only)"
-    if free_blocks * info.f_frsize < FULL_BELOW_BYTES:
+    if free_blocks * info.f_frsize < FULL_BELOW_BYTES and "full" not in str(exc):
         return f"{exc} (the disk is full)"
     return str(exc)
 
