@@ -5,18 +5,21 @@ GET on ``/{repo}/resolve/{revision}/{file}`` answered, for LFS files as on the r
 (the "CDN", a second server on another port) carrying ``X-Repo-Commit``, ``X-Linked-Etag`` (the sha256 of the
 content) and ``X-Linked-Size``; the CDN serves the bytes with ``Range`` support. Errors carry ``X-Error-Code``
 (``RepoNotFound``, ``EntryNotFound``, ``GatedRepo``) with the status codes the real hub uses. Test switches: a lying
-ETag, a connection cut halfway through the file, and request counters.
+ETag, a connection cut halfway through the file, a slow CDN (so a test can kill a client mid-download), and request
+counters.
 """
 
 from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import BinaryIO
 from urllib.parse import unquote, urlsplit
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
@@ -32,6 +35,8 @@ class HubFile:
     """The CDN sends half the file, then drops the connection (and every later request for it)."""
     claimed_size: int | None = None
     """What X-Linked-Size says, when a test wants it to differ from the real size."""
+    chunk_delay_s: float = 0.0
+    """The CDN sends the body in 64 KiB chunks with this pause after each (a slow link)."""
 
 
 @dataclass
@@ -45,11 +50,11 @@ class FakeHub:
 
     def add_file(
         self, repo: str, filename: str, content: bytes, *, etag: str | None = None, cut: bool = False,
-        claimed_size: int | None = None,
+        claimed_size: int | None = None, chunk_delay_s: float = 0.0,
     ) -> None:  # fmt: skip
         self.repos.add(repo)
         digest = etag or hashlib.sha256(content).hexdigest()
-        self.files[(repo, filename)] = HubFile(content, digest, cut, claimed_size)
+        self.files[(repo, filename)] = HubFile(content, digest, cut, claimed_size, chunk_delay_s)
 
     def env(self) -> dict[str, str]:
         """Environment for an ``alsate`` subprocess: talk to this hub, online."""
@@ -134,9 +139,25 @@ def _cdn_handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
                 self.wfile.flush()
                 self.close_connection = True
                 return
-            self.wfile.write(body)
+            _send(self.wfile, body, item.chunk_delay_s)
 
     return Cdn
+
+
+def _send(out: BinaryIO, body: bytes, chunk_delay_s: float) -> None:
+    if not chunk_delay_s:
+        out.write(body)
+        return
+    for start in range(0, len(body), _CHUNK):
+        try:
+            out.write(body[start : start + _CHUNK])
+            out.flush()
+        except OSError:  # the client went away (killed mid-download)
+            return
+        time.sleep(chunk_delay_s)
+
+
+_CHUNK = 64 << 10
 
 
 def _range_start(header: str | None) -> int:

@@ -193,7 +193,7 @@ class Cache:
         except (sqlite3.Error, CacheError) as exc:
             if db is not None:
                 db.close()
-            raise CacheError(f"cannot use the cache {self.path}: {exc}") from None
+            raise CacheError(f"cannot use the cache {self.path}: {_why(self.path, exc)}") from None
         return db
 
     @contextmanager
@@ -203,7 +203,7 @@ class Cache:
             try:
                 yield self._db
             except sqlite3.Error as exc:
-                raise CacheError(f"cache {self.path}: {exc}") from None
+                raise CacheError(f"cache {self.path}: {_why(self.path, exc)}") from None
 
     def get(self, key: CacheKeyLike) -> Explanation | None:
         """The remembered answer for ``key`` (marked ``Source.CACHE``), or None."""
@@ -319,6 +319,25 @@ class Cache:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+FULL_BELOW_BYTES = 64 << 10
+"""Less free space than this is a full disk to SQLite (it writes pages of 4 kB, and a transaction several)."""
+
+
+def _why(path: Path, exc: sqlite3.Error | CacheError) -> str:
+    """SQLite's words, and what the file system says when they are vague: a full disk can read "disk I/O error",
+    a read-only one "unable to open database file" (WAL mode needs its -shm file)."""
+    try:
+        info = os.statvfs(path.parent)
+    except OSError:
+        return str(exc)
+    free_blocks = info.f_bfree if os.geteuid() == 0 else info.f_bavail  # root may use the reserved blocks
+    if info.f_flag & os.ST_RDONLY:
+        return f"{exc} (the file system is read-only)"
+    if free_blocks * info.f_frsize < FULL_BELOW_BYTES and "full" not in str(exc):
+        return f"{exc} (the disk is full)"
+    return str(exc)
 
 
 def _key_values(key: CacheKeyLike) -> tuple[str, str, str, str]:

@@ -20,10 +20,11 @@ MAX_REASONS_SHOWN = 4
 
 def console_warner(console: Console) -> Callable[[str], None]:
     """``warn(message)`` printing ``alsate: warning: …`` on ``console`` as plain text (a message may quote log
-    text or a path, which must not be read as Rich markup)."""
+    text or a path, which must not be read as Rich markup), on one line: a log or ``grep`` sees the whole warning
+    (the terminal wraps it, not Rich)."""
 
     def warn(message: str) -> None:
-        console.print(f"alsate: warning: {message}", markup=False, highlight=False)
+        console.print(f"alsate: warning: {message}", markup=False, highlight=False, soft_wrap=True)
 
     return warn
 

@@ -64,7 +64,8 @@ def resolve_model(
 
 
 def find_in_hf_cache(model: HubModel, hf_cache_dir: Path | None = None) -> Path | None:
-    """The cached snapshot file of ``model`` at its ``main`` revision, or None; reads the disk only."""
+    """The cached snapshot file of ``model`` at its ``main`` revision, or None (also while a pull of it is not
+    verified yet: ``models.pending``); reads the disk only."""
     repo_dir = (hf_cache_dir or _hf_hub_cache()) / ("models--" + model.repo_id.replace("/", "--"))
     if not repo_dir.is_dir():  # the usual answer, known without importing huggingface_hub (~100 ms of start-up)
         return None
@@ -72,7 +73,11 @@ def find_in_hf_cache(model: HubModel, hf_cache_dir: Path | None = None) -> Path 
 
     found = try_to_load_from_cache(model.repo_id, model.filename, cache_dir=hf_cache_dir)
     # Besides a path or None it can return a sentinel meaning "known not to exist upstream".
-    return Path(found) if isinstance(found, str) else None
+    if not isinstance(found, str):
+        return None
+    from alsate_cli.models.pending import is_pending
+
+    return None if is_pending(model, hf_cache_dir or _hf_hub_cache()) else Path(found)
 
 
 def _hf_hub_cache() -> Path:

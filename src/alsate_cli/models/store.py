@@ -3,7 +3,9 @@
 huggingface_hub does the transfer: it writes to a process-unique ``.incomplete`` file, deletes it on any failure
 (Ctrl-C included) and renames it into place only when the byte count matches, so the loader never sees a partial
 file. It checks nothing but the size, so the finished file is hashed here and compared with a pinned sha256 or the
-hub's LFS ETag (which is the file's sha256); a mismatch deletes the file and its snapshot link.
+hub's LFS ETag (which is the file's sha256); a mismatch deletes the file and its snapshot link. Until that check
+is done the file is marked unverified (``models.pending``), so a pull killed between the rename and the check
+leaves nothing that passes as a model.
 
 It also retries a failed HEAD for ~20 s with backoff before giving up. That is the wrong answer to "no network" on
 a command line, so one HEAD without retries and with a short timeout is made first: it fails in seconds, and gives
@@ -26,6 +28,7 @@ from typing import Any, Protocol
 from alsate_cli.errors import AlsateError
 from alsate_cli.models.defaults import HubModel
 from alsate_cli.models.identity import HashStore, model_identity
+from alsate_cli.models.pending import unverified
 from alsate_cli.models.resolve import GGUF_MAGIC
 
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")
@@ -80,15 +83,22 @@ def pull_model(
     request: PullRequest, *, progress: ProgressSink | None = None, hash_store: HashStore | None = None
 ) -> PulledModel:
     """Download (or find already downloaded) ``request.model`` and check its sha256; raises PullError."""
-    import huggingface_hub
     from huggingface_hub import constants
 
     _silence_hub_output()
     sink = progress or _Quiet()
     store = hash_store or _MemoryHashStore()
+    with unverified(request.model, None if request.local_dir else Path(constants.HF_HUB_CACHE)):
+        if constants.is_offline_mode():
+            return _from_local_files(request, store, constants.ENDPOINT)
+        return _download(request, store, sink)
+
+
+def _download(request: PullRequest, store: HashStore, sink: ProgressSink) -> PulledModel:
+    import huggingface_hub
+    from huggingface_hub import constants
+
     endpoint = constants.ENDPOINT
-    if constants.is_offline_mode():
-        return _from_local_files(request, store, endpoint)
     with _translated_errors(request, endpoint, phase="look up"):
         metadata = huggingface_hub.get_hf_file_metadata(
             huggingface_hub.hf_hub_url(request.model.repo_id, request.model.filename, revision=request.revision),
@@ -190,12 +200,13 @@ def _check_disk_space(destination: Path, size: int | None) -> None:
         return
     if free < size:
         raise PullError(
-            f"not enough disk space in {existing}: the model needs {_gigabytes(size)}, {_gigabytes(free)} is free"
+            f"not enough disk space in {existing}: the model needs {_amount(size)}, {_amount(free)} is free"
         )
 
 
-def _gigabytes(count: int) -> str:
-    return f"{count / 1e9:.2f} GB"
+def _amount(count: int) -> str:
+    """Bytes in GB, or MB below 1 GB ("0.00 GB is free" says nothing about a small model or a nearly full disk)."""
+    return f"{count / 1e9:.2f} GB" if count >= 1e9 else f"{count / 1e6:.1f} MB"
 
 
 def _head_timeout() -> float:

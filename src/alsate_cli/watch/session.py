@@ -43,6 +43,7 @@ class Watch:
         self._recheck: set[str] = set()
         self._runner: AlertRunner | None = None
         self._worker: ExplainWorker | None = None
+        self._cursor_failed = False
 
     # --- reader thread -------------------------------------------------------------------------------------------
 
@@ -213,18 +214,30 @@ class Watch:
                 if group is not None:
                     self._maybe_alert(group)
             cursor = state.cursor
-        if self.source.cursor_store is not None:
-            with contextlib.suppress(OSError):
-                self.source.cursor_store.save(cursor)
+        self._save_cursor(cursor)
+
+    def _save_cursor(self, cursor: str | None) -> None:
+        """Save the cursor; if the state folder cannot take it (full, read-only) say so once and keep watching: a
+        restart would otherwise go back to an old cursor (or to "now") without a word."""
+        store = self.source.cursor_store
+        if store is None:
+            return
+        try:
+            store.save(cursor)
+        except OSError as error:
+            if not self._cursor_failed:
+                self._cursor_failed = True
+                self._notice(
+                    f"cannot save the journal cursor in {store.path.parent}: {error.strerror or error}; a restart "
+                    "resumes from the last cursor saved"
+                )
 
     def _shutdown(self, reader: threading.Thread, output: Output) -> None:
         self.stop.set()
         reader.join(READER_JOIN_S)
-        if self.source.cursor_store is not None:
-            with self.state.lock:
-                cursor = self.state.cursor
-            with contextlib.suppress(OSError):
-                self.source.cursor_store.save(cursor)
+        with self.state.lock:
+            cursor = self.state.cursor
+        self._save_cursor(cursor)
         if self.state.queue is not None:
             self.state.queue.close()
         if self._worker is not None:
