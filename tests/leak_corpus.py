@@ -12,6 +12,7 @@ Used by tests/test_leaks.py (a few hundred secrets) and benchmarks/leak_campaign
 from __future__ import annotations
 
 import base64
+import ipaddress
 import json
 import random
 import re
@@ -340,18 +341,35 @@ def make_corpus(target: int, seed: int = 1, shapes: tuple[Shape, ...] | list[Sha
 # Shapes from real logs --------------------------------------------------------------------------------------
 
 _SYSLOG = re.compile(r"^\w{3} [ \d]\d \d\d:\d\d:\d\d (?P<host>\S+) (?P<ident>[^\s:\[]+)(?:\[\d+\])?: (?P<msg>.*)$")
+_ADDRESS_LIKE = re.compile(r"(?<![\w:.])[0-9A-Fa-f:.]*[:.][0-9A-Fa-f:.]*[0-9A-Fa-f](?![\w:]|\.\w)")
+_NAME_END = r"(?=[\s\[\]:,;)]|$)"
+_REAL_TLDS = "com|net|org|edu|gov|info|biz|de|uk|jp|cn|ru|br|it|fr|nl|au|ca|us|tw|kr|pl|in|es|se|ch|at|be|dk|fi|cz|ro"
 _REAL_VARIABLES = (
-    (re.compile(r"(?<![\w.:])\d{1,3}(?:\.\d{1,3}){3}(?![\w.])"), "{addr}"),
-    (re.compile(r"(?<=rhost=)[^\s\d][^\s]*"), "{fqdn}"),
+    (re.compile(rf"(?<![\w./-])(?:[\w-]+\.)+(?:{_REAL_TLDS})(?![\w.-])"), "{fqdn}"),
+    (re.compile(r"(?<=rhost=)(?!\{)(?=\S*[A-Za-z])[^\s]+"), "{fqdn}"),
     (re.compile(r"(?<=getaddrinfo for )[^\s\[]+"), "{fqdn}"),
-    (re.compile(r"(?<= from )(?=[a-z][\w-]*\.[\w.-]*[a-z] )[^\s]+"), "{fqdn}"),
+    (re.compile(rf"(?<= from )(?=[A-Za-z][\w-]*\.)[\w.-]*[A-Za-z]{_NAME_END}"), "{fqdn}"),
     (re.compile(r"(?<=[( ]user=)[^\s)]+"), "{user}"),
-    (re.compile(r"(?<=[Ii]nvalid user )[^\s]+(?= from| \[)"), "{user}"),
-    (re.compile(r"(?<=password for )(?!invalid user )[^\s]+(?= from)"), "{user}"),
+    (re.compile(r"(?<=ruser=)[^\s)]+"), "{user}"),
+    (re.compile(rf"(?<=[Ii]nvalid user |[Ii]llegal user )[^\s]+{_NAME_END}"), "{user}"),
+    (re.compile(r"(?<= port )\d+\b"), "{port}"),
+    (re.compile(r"(?<= for )(?!invalid user |illegal user |user )[^\s]+(?= from )"), "{user}"),
+    (re.compile(r"(?<=User )[^\s]+(?= from )"), "{user}"),
+    (re.compile(r'(?<=client user ")[^"]+'), "{user}"),
+    (re.compile(r"(?<![\w:])[0-9a-f]{2}(?::[0-9a-f]{2}){15}(?![\w:])"), "{md5fp}"),
+    (re.compile(r"(?<=SHA256:)\S{43}"), "{sha256fp}"),
     (re.compile(r"(?<=session opened for user )[^\s(]+"), "{user}"),
     (re.compile(r"(?<=session closed for user )[^\s(]+"), "{user}"),
     (re.compile(r"(?<=ALLOWED FROM )[^\s,]+"), "{fqdn}"),
 )
+
+
+def _address_slot(match: re.Match[str]) -> str:
+    try:
+        ipaddress.ip_address(match.group(0))
+    except ValueError:
+        return match.group(0)
+    return "{addr}"
 
 
 def shapes_from_lines(lines: list[str], origin: str) -> list[Shape]:
@@ -362,14 +380,12 @@ def shapes_from_lines(lines: list[str], origin: str) -> list[Shape]:
     shapes: dict[tuple[str, str], Shape] = {}
     for line in lines:
         found = _SYSLOG.match(line.rstrip("\n"))
-        if found is None:
+        if found is None or "{" in line or "}" in line:  # a brace would read as a slot
             continue
-        message = found.group("msg")
-        if "{" in message or "}" in message:
-            continue  # a brace would read as a slot
+        message = _ADDRESS_LIKE.sub(_address_slot, found.group("msg"))
         for pattern, slot in _REAL_VARIABLES:
-            message = pattern.sub(slot, message)
+            message = pattern.sub(lambda found, slot=slot: found.group(0) if "{" in found.group(0) else slot, message)
         if _SLOT.search(message):
-            key = (found.group("ident"), message)
+            key = (found.group("ident"), re.sub(r"\d+", "0", message))  # lines that differ only in numbers: one
             shapes.setdefault(key, Shape(found.group("ident"), message, 4, origin))
     return list(shapes.values())

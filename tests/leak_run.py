@@ -36,7 +36,7 @@ FORMATS = (
     ("analyze", "table"), ("analyze", "markdown"), ("analyze", "json"), ("analyze", "entries"),
     ("report", "markdown"), ("report", "json"), ("report", "html"),
 )  # fmt: skip
-SHARED_CACHE = "analyze-json, cache of an unredacted run"
+SHARED_CACHE = "report-json, cache of an unredacted run"
 REQUESTS = "requests to the server"
 _PARTIAL = 12
 _JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})|\\(/)")
@@ -80,14 +80,22 @@ def _unjson(match: re.Match[str]) -> str:
 
 
 def leaked(secret: Secret, forms: list[str]) -> bool:
-    """Whether ``secret`` (or, for a long one, its first or last 12 characters) is in any of ``forms``."""
+    """Whether ``secret`` (as a word of its own), or for a long one its first or last 12 characters anywhere, is in
+    any of ``forms`` (lower-cased, from :func:`readings`)."""
     value = secret.value.lower()
-    needles = [value] if len(value) < 20 else [value, value[:_PARTIAL], value[-_PARTIAL:]]
-    for needle in needles:
-        pattern = re.compile(rf"(?<![a-z0-9]){re.escape(needle)}(?![a-z0-9])") if needle is value else None
-        for form in forms:
-            if pattern.search(form) if pattern is not None else needle in form:
-                return True
+    if any(_as_word(value, form) for form in forms):
+        return True
+    return len(value) >= 20 and any(value[:_PARTIAL] in form or value[-_PARTIAL:] in form for form in forms)
+
+
+def _as_word(needle: str, text: str) -> bool:
+    """``needle`` in ``text`` with no letter or digit right before or after it (str.find: fast on large outputs)."""
+    start = text.find(needle)
+    while start >= 0:
+        end = start + len(needle)
+        if (start == 0 or not text[start - 1].isalnum()) and (end == len(text) or not text[end].isalnum()):
+            return True
+        start = text.find(needle, start + 1)
     return False
 
 
@@ -110,7 +118,7 @@ class Tally:
         return sum(len(found) for found in self.leaks.values())
 
 
-def run_campaign(corpus: Corpus, work: Path) -> Tally:
+def run_campaign(corpus: Corpus, work: Path, formats: tuple[tuple[str, str], ...] = FORMATS) -> Tally:
     """The corpus through every format with and without ``--redact``; secrets searched, over-masking counted."""
     tally = Tally(secrets=len(corpus.secrets), kinds=Counter(secret.kind for secret in corpus.secrets))
     source = work / "planted.json"
@@ -118,7 +126,7 @@ def run_campaign(corpus: Corpus, work: Path) -> Tally:
     with echo_model() as server:
         runner = Runner(source, server.url, work / "home")
         runner.home.mkdir(exist_ok=True)
-        for command, output_format in FORMATS:
+        for command, output_format in formats:
             name = f"{command}-{output_format}"
             forms = readings("\n".join(_run(runner, command, output_format)))
             tally.shown[name] = sum(leaked(secret, forms) for secret in corpus.secrets)
@@ -129,9 +137,9 @@ def run_campaign(corpus: Corpus, work: Path) -> Tally:
             if output_format == "entries":
                 _count_over_masking(tally, corpus, redacted)
         # An unredacted run fills the answer cache with answers that repeat secrets; a redacted run must not use them.
-        _run(runner, "analyze", "json", cache=True)
+        _run(runner, "report", "json", cache=True)
         server.requests.clear()
-        redacted, stderr = _run(runner, "analyze", "json", "--redact", cache=True)
+        redacted, stderr = _run(runner, "report", "json", "--redact", cache=True)
         _search(tally, SHARED_CACHE, redacted + "\n" + stderr, corpus.secrets)
         _search_requests(tally, server, corpus.secrets)
     return tally

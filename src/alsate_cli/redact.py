@@ -24,8 +24,9 @@ from alsate_cli.grouping.template import _HOST_AFTER, _NAME, _TLDS, _USER_AFTER
 
 MAX_KNOWN_NAMES = 2000
 """Learned names replaced everywhere; beyond this, names are still replaced in their context, just not elsewhere."""
-KEPT_USERS = frozenset({"root", "nobody", "daemon", "unknown", "UNKNOWN", "invalid", "illegal"})
-"""System accounts and placeholders that identify no one; keeping them keeps the report readable."""
+KEPT_USERS = frozenset({"root", "nobody", "daemon", "unknown", "UNKNOWN", "invalid", "illegal", "LOGIN"})
+"""System accounts and placeholders that identify no one (``by LOGIN(uid=0)`` names login(1), not a person);
+keeping them keeps the report readable."""
 _UNIT_SUFFIXES = frozenset(
     "service socket timer mount automount scope slice target path device swap conf log so py sh pid json gz".split()  # noqa: SIM905
 )
@@ -48,8 +49,9 @@ IPV6_PATTERN = (
 )
 """An IPv6 address standing as a word of its own (IPv4-mapped ones whole); the generator finds training addresses
 with it too."""
-IPV4_PATTERN = r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?![\w-]|\.\w)"
-"""A dotted quad standing as a word of its own (not part of a version number or a host name)."""
+IPV4_PATTERN = r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?!\w|-(?!\d+\b)|\.\w)"
+"""A dotted quad standing as a word of its own (not part of a version number or a host name); sshd's
+``Remote: 192.0.2.1-22`` joins the port with a dash."""
 _STATIC_RULES: tuple[tuple[str, str], ...] = (
     # keep the key and separator, replace the value: password=hunter2, "token": "abc", AWS_SECRET_ACCESS_KEY=xyz
     # ("using password: YES" says whether one was used, and is kept)
@@ -88,6 +90,7 @@ _USER_CONTEXTS = (
     re.compile(rf"\bUser (?P<name>{_NAME})(?= from | not allowed )"),  # sshd AllowUsers
     re.compile(r"\(to (?P<to>[^\s)]+)\) (?P<name>\S+) on "),  # su
     re.compile(r"/home/(?P<name>[\w.-]+)"),
+    re.compile(rf"\b[Aa]uthentication error for (?P<name>{_NAME})(?= from )"),  # sshd: "error: PAM: …"
     re.compile(r"^\((?P<name>[^\s)]+)\)(?= CMD \()"),  # cron: "(alice) CMD (backup.sh)"
     re.compile(r"\bFOR '?(?P<name>[^\s,']+)'?(?=,|$)"),  # login: "FAILED LOGIN 1 FROM host FOR alice, …"
     re.compile(r"""\buser ["'](?P<name>[^"'\s]+)["']"""),  # nginx, postgres: user "alice"
@@ -213,7 +216,7 @@ class Redactor:
         if kind in ("ipv4", "ipv6"):
             return self._address(text, kind)
         if kind == "fqdn":
-            return self.pseudonym("host", text)
+            return text if text.lower().startswith("localhost.") else self.pseudonym("host", text)
         if kind == "known":
             return self._name(text, self._known.get(text, "host"))
         if kind == "token":
