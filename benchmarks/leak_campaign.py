@@ -85,8 +85,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--secrets", type=int, default=3000, help="at least this many planted secrets")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--loghub", type=Path, default=os.environ.get("LOGHUB_2K") or None,
-                        help="loghub-2k folder (default: $LOGHUB_2K; without it: alsate's and fail2ban's shapes)")  # fmt: skip
+    parser.add_argument(
+        "--loghub", type=Path, default=os.environ.get("LOGHUB_2K") or None, help="loghub-2k folder ($LOGHUB_2K)"
+    )
     parser.add_argument("--commands", default="analyze,report", help="which commands' formats to run")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
