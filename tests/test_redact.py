@@ -69,3 +69,48 @@ def test_grouping_sees_redacted_text_so_one_issue_stays_one_group() -> None:
                                          priority=3, identifier="sshd")))  # fmt: skip
     (group,) = grouper.groups()
     assert group.count == 4 and not any("203.0.113." in example for example in group.examples)
+
+
+# Leaks the campaign (tests/test_leaks.py, benchmarks/leak_campaign.py) found, one line each: (line, what must go).
+FOUND_LEAKS = (
+    ("Accepted publickey for ann from ::ffff:203.0.113.9 port 22 ssh2", "203.0.113.9"),
+    ("rejected request from 2001:db8:1:2:3:4:5:6: Authorization: Bearer x", "2001:db8:1:2:3:4:5:6"),
+    ("rejected request from 2001:db8:7::8: Authorization: Bearer x", "2001:db8:7::8"),
+    (
+        "Accepted publickey for ann from 192.0.2.4 port 22 ssh2: RSA 0b:7d:29:7b:4c:fc:b8:de:6c:57:5f:5d:fa:79:eb:91",
+        "0b:7d:29:7b",
+    ),
+    (
+        "Failed publickey for ann from 192.0.2.4 port 22: ECDSA SHA256:l4SkxJz8/+YyYvIZdDCbmE3qQX8jNlYJGtWfYv7JLsE",
+        "l4SkxJz8",
+    ),
+    ("curl -H 'Authorization: Bearer x' https://deploy.ops.corp/api/v2", "deploy.ops.corp"),
+    ("Could not resolve host: git.build.cloud", "git.build.cloud"),
+    ("FAILED LOGIN 1 FROM tty1 FOR marvin, Authentication failure", "marvin"),
+    ("(marvin) CMD (/usr/local/bin/backup.sh)", "marvin"),
+    ('*45 user "marvin": password mismatch, client: 192.0.2.4', "marvin"),
+    ("POST /login?username=marvin&password=x failed", "marvin"),
+    ("marvin/192.0.2.4:1194 TLS Error: TLS handshake failed", "marvin"),
+    ("upload failed with AWS_ACCESS_KEY_ID=ASIAQIF5TACDICRH3FMB AWS_SECRET_ACCESS_KEY=x", "ASIAQIF5TACDICRH3FMB"),
+    ("upload failed with AWS_SECRET_ACCESS_KEY=+qJy5XQIHFFhwS2hT0z2iIjGwmthA2fgl8VmOfqe", "+qJy5XQIHF"),
+    ("credentials ASIAGI4BSKMXYUG2WIEC/MO1MOTIPbptOPPi5J96UWkhrg/GFRUVZN7RvdsGC rejected", "MO1MOTIPbptOPPi5"),
+    ("config: DB_PASSWORD=hunter2 ignored", "hunter2"),
+)
+
+
+def test_leaks_the_campaign_found_stay_fixed() -> None:
+    for message, secret in FOUND_LEAKS:
+        redacted = Redactor().text(message)
+        assert secret not in redacted, (message, redacted)
+
+
+def test_what_the_precise_patterns_keep() -> None:
+    redactor = Redactor()
+    kept = (
+        "Warning: Access denied, retrying (using password: YES)",
+        "link eth0 aa:bb:cc:dd:ee:ff is up; default route via ::1",
+        "nginx.service: Main process exited, code=exited, status=1/FAILURE at /etc/nginx/sites-enabled/app.conf",
+    )
+    for message in kept:
+        assert redactor.text(message) == message
+    assert redactor.text("from 2001:db8:7::8: denied") == "from 2001:db8::1: denied"  # the colon is kept

@@ -19,6 +19,9 @@ from alsate_cli.explain.explanation import Explanation
 from alsate_cli.grouping import Group
 from alsate_cli.models.resolve import ModelError, ResolvedModel, resolve_model
 
+REDACTED_ANSWERS = "+redacted"
+"""Appended to the model's id in the cache keys of a ``--redact`` run's answers."""
+
 if TYPE_CHECKING:
     from rich.progress import Progress
 
@@ -34,6 +37,9 @@ class ExplainSettings:
     limit: int | None = None
     threads: int | None = None
     backend: BackendChoice = field(default_factory=BackendChoice)
+    redacted: bool = False
+    """The groups were read with ``--redact``: their answers are cached apart, because an answer to the unredacted
+    lines may repeat an address or a name, and a redacted run must never show one."""
 
 
 @dataclass(slots=True)
@@ -106,6 +112,8 @@ def explain_groups(
                 except OSError as error:
                     raise ModelError(f"cannot read the model {model.path}: {error.strerror or error}") from None
         concurrency = choice.concurrency if choice.remote else 1
+        if settings.redacted and model_id is not None:
+            model_id += REDACTED_ANSWERS
         explainer = Explainer(
             engine, cache, model_id, max_calls=settings.limit, concurrency=concurrency, findings=findings
         )

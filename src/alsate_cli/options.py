@@ -165,6 +165,12 @@ Format = Annotated[
                  help="table (default on a terminal), json (default otherwise), entries (JSON Lines, one per kept "
                  "entry) or markdown."),
 ]  # fmt: skip
+Redact = Annotated[
+    bool,
+    typer.Option("--redact", rich_help_panel=OUTPUT,
+                 help="Replace IP addresses, host names, user names, e-mail addresses and secrets with consistent "
+                 "pseudonyms before anything is grouped, sent to the model or written."),
+]  # fmt: skip
 Quiet = Annotated[
     bool,
     typer.Option(

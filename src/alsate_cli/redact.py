@@ -24,8 +24,9 @@ from alsate_cli.grouping.template import _HOST_AFTER, _NAME, _TLDS, _USER_AFTER
 
 MAX_KNOWN_NAMES = 2000
 """Learned names replaced everywhere; beyond this, names are still replaced in their context, just not elsewhere."""
-KEPT_USERS = frozenset({"root", "nobody", "daemon", "unknown", "UNKNOWN", "invalid", "illegal"})
-"""System accounts and placeholders that identify no one; keeping them keeps the report readable."""
+KEPT_USERS = frozenset({"root", "nobody", "daemon", "unknown", "UNKNOWN", "invalid", "illegal", "LOGIN"})
+"""System accounts and placeholders that identify no one (``by LOGIN(uid=0)`` names login(1), not a person);
+keeping them keeps the report readable."""
 _UNIT_SUFFIXES = frozenset(
     "service socket timer mount automount scope slice target path device swap conf log so py sh pid json gz".split()  # noqa: SIM905
 )
@@ -34,20 +35,30 @@ _IPV6_BASE = int(ipaddress.IPv6Address("2001:db8::"))
 
 _SECRET_KEYS = (
     r"pass(?:word|wd|phrase)?|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|secret[_-]?key|auth[_-]?token"
-    r"|client[_-]?secret|private[_-]?key|session[_-]?id|credentials?"
+    r"|client[_-]?secret|private[_-]?key|session[_-]?id|credentials?|secret[_-]access[_-]key|session[_-]token"
 )
+_KEY_PREFIX = r"(?:[A-Za-z0-9]+[_-])*"
+"""``AWS_``, ``DB_``, ``MYSQL_ROOT_`` …: environment-style keys that end in one of the secret keys."""
+_MORE_TLDS = "corp|cloud|home|intra|intranet|priv|private|office|lab|site|online|app|ai|me|co|it|pl|be|at|no|in"
+"""Top-level names sysadmins use for their own networks (and common public ones) that grouping does not need."""
+_REDACT_TLDS = f"{_TLDS}|{_MORE_TLDS}"
 IPV6_PATTERN = (
-    r"(?<![\w:.])(?:(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}"
-    r"|(?=[0-9a-fA-F:]*::)(?=:*[0-9a-fA-F])(?:[0-9a-fA-F]{0,4}:){2,7}[0-9a-fA-F]{0,4})(?![\w:])"
+    r"(?<![\w:.])(?:(?:[0-9a-fA-F]{0,4}:){2,6}\d{1,3}(?:\.\d{1,3}){3}(?![\w.])"  # an IPv4 tail: ::ffff:192.0.2.1
+    r"|(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}(?!\w|:[\w:])"  # a colon after it may be prose: "from ADDR: …"
+    r"|(?=[0-9a-fA-F:]*::)(?=:*[0-9a-fA-F])(?:[0-9a-fA-F]{0,4}:){2,7}[0-9a-fA-F]{0,4}(?![\w:]))"
 )
-"""An IPv6 address standing as a word of its own; the generator finds training addresses with it too."""
-IPV4_PATTERN = r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?![\w-]|\.\w)"
-"""A dotted quad standing as a word of its own (not part of a version number or a host name)."""
+"""An IPv6 address standing as a word of its own (IPv4-mapped ones whole); the generator finds training addresses
+with it too."""
+IPV4_PATTERN = r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?!\w|-(?!\d+\b)|\.\w)"
+"""A dotted quad standing as a word of its own (not part of a version number or a host name); sshd's
+``Remote: 192.0.2.1-22`` joins the port with a dash."""
 _STATIC_RULES: tuple[tuple[str, str], ...] = (
-    # keep the key and separator, replace the value: password=hunter2, "token": "abc", api_key: xyz
+    # keep the key and separator, replace the value: password=hunter2, "token": "abc", AWS_SECRET_ACCESS_KEY=xyz
+    # ("using password: YES" says whether one was used, and is kept)
     (
         "keyvalue",
-        rf"""(?i:(?P<kv_key>\b(?!(?-i:PWD)\b)(?:{_SECRET_KEYS})["']?\s*[=:]\s*))(?P<kv_value>"[^"]*"|'[^']*'|[^\s,;&"']+)""",
+        rf"""(?i:(?P<kv_key>(?<![A-Za-z0-9])(?!(?-i:PWD)\b){_KEY_PREFIX}(?:{_SECRET_KEYS})["']?\s*[=:]\s*))"""
+        r"""(?!(?:YES|NO)\))(?P<kv_value>"[^"]*"|'[^']*'|[^\s,;&"']+)""",
     ),
     (
         "bearer",
@@ -56,12 +67,19 @@ _STATIC_RULES: tuple[tuple[str, str], ...] = (
     ),
     ("urlcred", r"(?P<url_scheme>\b[a-zA-Z][\w+.-]{0,15}://)(?P<url_user>[^/\s:@]+):(?P<url_pass>[^/\s@]+)@"),
     ("jwt", r"\beyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]+"),
-    ("cloudkey", r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b|\bgh[pousr]_[A-Za-z0-9]{30,}\b|\bxox[abprs]-[\w-]{10,}"),
+    # an AWS access key, and the 40-character secret key written next to it (AKIA…/secret, AKIA…:secret)
+    ("awskey", r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b(?:(?P<aws_sep>[/:, ]+)(?P<aws_secret>[A-Za-z0-9/+]{40})(?![\w/+=]))?"),
+    ("cloudkey", r"\bgh[pousr]_[A-Za-z0-9]{30,}\b|\bxox[abprs]-[\w-]{10,}"),
+    # SSH key fingerprints: SHA256:<43 base64 characters> (the prefix stays) and MD5 as 16 hex pairs
+    ("sha256fp", r"(?P<fp_scheme>\bSHA256:)(?P<fp_value>[A-Za-z0-9+/]{43})(?![\w+/])"),
+    ("md5fp", r"(?<![\w:])(?:MD5:)?[0-9a-fA-F]{2}(?::[0-9a-fA-F]{2}){15}(?![\w:])"),
     ("email", r"(?<![\w.+-])[\w.%+-]+@(?P<mail_domain>[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})(?![\w-])"),
     ("ipv6", IPV6_PATTERN),
     ("ipv4", IPV4_PATTERN),
-    ("fqdn", rf"(?<![\w./-])(?:\w[\w-]*\.)+(?:{_TLDS})(?![\w-]|\.\w)"),
-    ("token", r"(?<![\w+/=-])[A-Za-z0-9_+/=-]{24,}(?![\w+/=-])"),
+    # a host name: also the host part of a URL (https://db.example.com/…), not a file name inside a path
+    ("fqdn", rf"(?:(?<=://)|(?<![\w./-]))(?:\w[\w-]*\.)+(?:{_REDACT_TLDS})(?![\w-]|\.\w)"),
+    # a long opaque word (base64 padding only at its end): judged by _looks_like_secret
+    ("token", r"(?<![\w+/=-])[A-Za-z0-9_+/-]{24,}={0,2}(?![\w+/=-])"),
 )
 _USER_CONTEXTS = (
     re.compile("(?:" + "|".join(re.escape(prefix) for prefix in _USER_AFTER) + r")(?!(?:invalid|illegal) user )"
@@ -72,6 +90,12 @@ _USER_CONTEXTS = (
     re.compile(rf"\bUser (?P<name>{_NAME})(?= from | not allowed )"),  # sshd AllowUsers
     re.compile(r"\(to (?P<to>[^\s)]+)\) (?P<name>\S+) on "),  # su
     re.compile(r"/home/(?P<name>[\w.-]+)"),
+    re.compile(rf"\b[Aa]uthentication error for (?P<name>{_NAME})(?= from )"),  # sshd: "error: PAM: …"
+    re.compile(r"^\((?P<name>[^\s)]+)\)(?= CMD \()"),  # cron: "(alice) CMD (backup.sh)"
+    re.compile(r"\bFOR '?(?P<name>[^\s,']+)'?(?=,|$)"),  # login: "FAILED LOGIN 1 FROM host FOR alice, …"
+    re.compile(r"""\buser ["'](?P<name>[^"'\s]+)["']"""),  # nginx, postgres: user "alice"
+    re.compile(r"\b(?:user_?name|login)=(?P<name>[^\s&,;\"'<>]+)", re.IGNORECASE),  # query strings, forms
+    re.compile(r"^(?P<name>[^\s/]+)(?=/\d{1,3}(?:\.\d{1,3}){3}:\d+ )"),  # OpenVPN: "alice/192.0.2.1:1194 …"
 )  # fmt: skip
 _HOST_CONTEXTS = (
     re.compile("(?:" + "|".join(re.escape(prefix) for prefix in _HOST_AFTER) + rf")(?P<name>{_NAME})"),
@@ -177,8 +201,14 @@ class Redactor:
         if kind == "urlcred":
             user = self._name(match.group("url_user"), "user")
             return f"{match.group('url_scheme')}{user}:{self.pseudonym('secret', match.group('url_pass'))}@"
-        if kind in ("jwt", "cloudkey"):
+        if kind in ("jwt", "cloudkey", "md5fp"):
             return self.pseudonym("secret", text)
+        if kind == "awskey":
+            secret = match.group("aws_secret")
+            key = self.pseudonym("secret", text if secret is None else text[: match.start("aws_sep") - match.start()])
+            return key if secret is None else f"{key}{match.group('aws_sep')}{self.pseudonym('secret', secret)}"
+        if kind == "sha256fp":
+            return match.group("fp_scheme") + self.pseudonym("secret", match.group("fp_value"))
         if kind == "email":
             if match.group("mail_domain").rsplit(".", 1)[-1] in _UNIT_SUFFIXES:
                 return text  # user@1000.service is a systemd unit, not an address
@@ -186,7 +216,7 @@ class Redactor:
         if kind in ("ipv4", "ipv6"):
             return self._address(text, kind)
         if kind == "fqdn":
-            return self.pseudonym("host", text)
+            return text if text.lower().startswith("localhost.") else self.pseudonym("host", text)
         if kind == "known":
             return self._name(text, self._known.get(text, "host"))
         if kind == "token":
@@ -194,6 +224,8 @@ class Redactor:
         return text
 
     def _address(self, text: str, kind: str) -> str:
+        if kind == "ipv6" and text.endswith(":") and not text.endswith("::"):
+            return self._address(text[:-1], kind) + ":"  # "from 2001:db8::1: Authorization …": the colon is prose
         try:
             address = ipaddress.ip_address(text)
         except ValueError:

@@ -41,6 +41,7 @@ def analyze(
     api_key_env: options.ApiKeyEnv = None,
     concurrency: options.Concurrency = None,
     output_format: options.Format = None,
+    redact: options.Redact = False,
     quiet: options.Quiet = False,
 ) -> None:
     """Group warnings and worse into issues and explain each one.
@@ -57,6 +58,8 @@ def analyze(
       alsate analyze -i /var/log/syslog -p err --format json
 
       alsate analyze --backend openai --endpoint http://gpu-server:8080/v1 --concurrency 4
+
+      alsate analyze -i /var/log/auth.log --redact --format markdown
     """
     # The pipeline (and Rich) load here, not with the module: `alsate analyze --help` and shell completion of
     # analyze's options only need the signature above.
@@ -68,6 +71,7 @@ def analyze(
     from alsate_cli.oneshot import explain_outcome, fail_if_incomplete, read_input
     from alsate_cli.outcome import Outcome
     from alsate_cli.pipeline import Analysis
+    from alsate_cli.redact import Redactor
     from alsate_cli.sources.journalctl import JournalQuery
     from alsate_cli.threats import new_evaluator
 
@@ -85,6 +89,7 @@ def analyze(
         enabled=not no_explain and output_format is not OutputFormat.ENTRIES,
         limit=limit,
         threads=threads,
+        redacted=redact,
         backend=choose_backend(
             config, backend=backend, endpoint=endpoint, api_model=api_model, api_key_env=api_key_env,
             concurrency=concurrency, gpu_layers=gpu_layers,
@@ -104,6 +109,7 @@ def analyze(
     read_input(
         choice, priority, analysis, status,
         time_range=time_range, on_entry=on_entry, show_progress=show_progress, strict=strict, reuse=not no_cache,
+        transform=Redactor().entries if redact else None,
     )  # fmt: skip
     if output_format is OutputFormat.ENTRIES:
         outcome = Outcome(analysis=analysis, selection=priority)

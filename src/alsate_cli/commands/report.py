@@ -38,12 +38,6 @@ OutputPath = Annotated[
     typer.Option("--output", "-o", metavar="FILE", rich_help_panel=options.OUTPUT,
                  help="Write the report to FILE instead of stdout."),
 ]  # fmt: skip
-Redact = Annotated[
-    bool,
-    typer.Option("--redact", rich_help_panel=options.OUTPUT,
-                 help="Replace IP addresses, host names, user names, e-mail addresses and secrets with consistent "
-                 "pseudonyms before anything is grouped, sent to the model or written."),
-]  # fmt: skip
 
 
 def report(
@@ -64,7 +58,7 @@ def report(
     threads: options.Threads = None,
     report_format: ReportFormatOption = ReportFormat.MARKDOWN,
     output: OutputPath = None,
-    redact: Redact = False,
+    redact: options.Redact = False,
     quiet: options.Quiet = False,
 ) -> None:
     """Write a report of a period's warnings and worse: summary, timeline, issues with cause and remediation.
@@ -112,6 +106,7 @@ def report(
     settings = ExplainSettings(
         model_path=str(model) if model else None, use_cache=not no_cache, enabled=not no_explain, limit=limit,
         threads=threads, backend=choose_backend(config),  # backend, endpoint …: from the config file
+        redacted=redact,
     )  # fmt: skip
     resolved = resolve(settings, config)  # a bad --model fails before any reading
     show_progress = not quiet and status.is_terminal
