@@ -7,26 +7,13 @@ annotated line must get fail2ban's answer: counted as a failure or not, and blam
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
-_SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "fail2ban_conformance.py"
+from helpers_bench import load_benchmark
 
-
-def _load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("fail2ban_conformance", _SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
-    spec.loader.exec_module(module)
-    return module
-
-
-conformance = _load()
+conformance = load_benchmark("fail2ban_conformance")
 
 
 @pytest.fixture(scope="session")
