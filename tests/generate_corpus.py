@@ -52,3 +52,35 @@ def training_lines(count: int = 600, seed: int = 7) -> list[str]:
 def secrets() -> list[str]:
     """Everything of the training input that identifies someone."""
     return [HOST, *USERS, *ATTACKERS, *LAN, *INVALID]
+
+
+def retry_lines(attackers: int = 300, seed: int = 11) -> list[str]:
+    """sshd brute force where attackers come back: each address has its own user name and makes one connection,
+    or (two in five) a second one later with a new PID, the same user and address and a new port; other
+    attackers' connections and cron lines come in between. Addresses are mostly distinct (so drawn afresh by the
+    generator), and the first line of a connection names only the address: the user name on the next line repeats
+    an earlier connection's only where the generator pairs it with that address again."""
+    rng = random.Random(seed)
+    visits = []
+    for index in range(attackers):
+        address = f"10.{index // 250 + 100}.{index % 250}.{rng.randint(1, 250)}"
+        visits.append((index * 20 + rng.randint(0, 5), address, f"u{index:03d}x"))
+        if rng.random() < 0.4:
+            visits.append((index * 20 + rng.randint(100, 2000), address, f"u{index:03d}x"))
+    visits.sort()
+    lines: list[str] = []
+    pid = 5000
+    for at, address, user in visits:
+        pid += rng.randint(2, 40)
+        stamp = f"Nov 21 {9 + at // 3600:02d}:{at // 60 % 60:02d}:{at % 60:02d}"
+        lines += [
+            f"{stamp} {HOST} sshd[{pid}]: reverse mapping checking getaddrinfo for {user}.example.net [{address}] "
+            "failed - POSSIBLE BREAK-IN ATTEMPT!",
+            f"{stamp} {HOST} sshd[{pid}]: Invalid user {user} from {address}",
+            f"{stamp} {HOST} sshd[{pid}]: Failed password for invalid user {user} from {address} port "
+            f"{rng.randint(30000, 60000)} ssh2",
+            f"{stamp} {HOST} sshd[{pid}]: Connection closed by {address} [preauth]",
+        ]
+        if rng.random() < 0.3:
+            lines.append(f"{stamp} {HOST} CRON[{pid + 1}]: (root) CMD (/usr/lib/php/sessionclean)")
+    return lines

@@ -12,13 +12,15 @@ on the next sshd line, the same port) is linked, so the generated line copies it
 
 from __future__ import annotations
 
+import operator
 import random
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from alsate_cli.entry import Entry
 from alsate_cli.generate.identities import collect
+from alsate_cli.generate.repeats import Repeats, learn_repeats
 from alsate_cli.generate.slots import TemplateShape, normalised, shape_of, slot_values
 from alsate_cli.generate.synth import Pseudonyms
 from alsate_cli.grouping.template import template_of
@@ -73,6 +75,9 @@ class Line:
     has_pid: bool
     message: str | None
     """The whole message when no slot is free or linked (most lines of quiet programs): nothing to fill."""
+    inherited: Callable[[Sequence[str]], object] | None = None
+    """Picks the slots ``links`` and ``process_links`` fill out of a tuple: a reused tuple must agree with the line
+    there (``repeats``); None when they fill none."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +102,8 @@ class LogModel:
     start_us: int | None
     pid_range: tuple[int, int]
     mixes: list[ValueMix | None]
+    repeats: list[Repeats | None]
+    """Per state, how often its whole value tuple repeats an earlier one (``repeats.Repeats``)."""
     fixed_pids: dict[str, int]
     """Programs that had one PID throughout (systemd as 1, a long-running daemon): they keep it."""
     text_input: bool
@@ -154,6 +161,11 @@ def learn(entries: Iterable[Entry], *, seed: int | None = None, keep_values: boo
     lines = _lines(raws, states, free, pseudonyms, names, keep_values)
     mixes = _value_mixes(raws, lines, free, len(states))
     lines = [line if mixes[line.state] is None or not line.values else replace(line, message=None) for line in lines]
+    repeats = learn_repeats(
+        ((raw.state, raw.values) for raw in raws if raw.values), len(states), random.Random(seed)
+    )  # its own generator: the rest of the model is drawn as before
+    filled = {line.state for line in lines if line.message is None}
+    repeats = [found if state in filled else None for state, found in enumerate(repeats)]
     successors: list[list[Line]] = [[] for _ in states]
     seen: Counter[int] = Counter()
     for previous, line in zip(raws, lines[1:], strict=False):
@@ -178,6 +190,7 @@ def learn(entries: Iterable[Entry], *, seed: int | None = None, keep_values: boo
         start_us=times[0] if times else None,
         pid_range=(min(pids), max(pids)) if pids else (1000, 32768),
         mixes=mixes,
+        repeats=repeats,
         fixed_pids={name: next(iter(seen)) for name, seen in pids_of.items() if len(seen) == 1},
         text_input=text_lines * 2 > len(raws),
         lines_learned=len(raws),
@@ -357,10 +370,15 @@ def _lines(
                 recency,
                 raw.pid is not None,
                 message,
+                _picker({slot for slot, _ in links} | {slot for slot, _ in process_links}),
             )
         )
         previous = raw
     return lines
+
+
+def _picker(slots: set[int]) -> Callable[[Sequence[str]], object] | None:
+    return operator.itemgetter(*sorted(slots)) if slots else None
 
 
 def _links(raw: _Raw, previous: _Raw, states: list[State]) -> tuple[tuple[int, int], ...]:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import NamedTuple
 
 from alsate_cli.generate.model import LINKED_KINDS, RECENT_PROCESSES, LogModel
+from alsate_cli.generate.repeats import HISTORY, SEARCH, SEEN_MAX
 from alsate_cli.generate.synth import Pseudonyms
 
 POOL = 256
@@ -38,6 +39,12 @@ def walk(model: LogModel, rng: random.Random, *, start_us: int, rate: float | No
     states, successors, fallback, mixes = model.states, model.successors, model.fallback, model.mixes
     pools: list[list[tuple[str, ...]]] = [[] for _ in states]
     """Per state, value combinations generated so far (a bounded sample), for ``ValueMix.repeat``."""
+    reuse: list[tuple[list[Sequence[str]], set[str], list[int], float, tuple[int, ...]] | None] = [
+        ([], set(), [0, 0], found.share, found.distances) if found is not None else None for found in model.repeats
+    ]
+    """Per state with ``Repeats``: its last generated tuples, its distinct messages, [lines, repeats], and the
+    input's share and distances."""
+    seen_max, history_max = SEEN_MAX, 2 * HISTORY
     random_ = rng.random
     pid_low, pid_high = model.pid_range
     fixed_pids = model.fixed_pids
@@ -89,10 +96,10 @@ def walk(model: LogModel, rng: random.Random, *, start_us: int, rate: float | No
             for slot, source in line.links:
                 if source < len(previous):  # the line before was one whose values never lined up
                     values[slot] = previous[source]
-            message = state.fmt.format(*values)
         else:
             values = line.values  # type: ignore[assignment]  # read only, never written
         pid = None
+        memory = None
         if line.has_pid:
             identifier = state.identifier
             recent = processes.get(identifier)
@@ -117,10 +124,59 @@ def walk(model: LogModel, rng: random.Random, *, start_us: int, rate: float | No
                     remembered = memory.get(where)
                     if remembered is not None:
                         values[slot] = remembered
-                message = state.fmt.format(*values)
-            if values:
-                here = line.state
-                for slot, (kind, value) in enumerate(zip(state.shape.kinds, values, strict=False)):
-                    if kind in LINKED_KINDS:
-                        memory[kind] = memory[(here, slot)] = value
+        if message is None:
+            message = state.fmt.format(*values)
+            filled = True
+        else:
+            filled = False
+        held = reuse[line.state]
+        if held is not None and values:
+            # A whole earlier tuple of this state again when its share of repeats falls behind the input's
+            # (``Repeats``); inlined, as it runs on most lines. A repeat is told by the message, which is the
+            # state's tuple spelled out.
+            history, seen, counts, share, distances = held
+            if message in seen:
+                counts[1] += 1
+            else:
+                found = None
+                if filled and history and counts[1] + 1 <= share * (counts[0] + 1):
+                    found = _earlier(history, values, line.inherited, distances, random_)
+                if found is None:
+                    if len(seen) >= seen_max:
+                        seen.clear()
+                    seen.add(message)
+                else:
+                    values = list(found)
+                    message = state.fmt.format(*values)
+                    counts[1] += 1
+            counts[0] += 1
+            history.append(values)
+            if len(history) > history_max:
+                del history[:HISTORY]
+        if memory is not None and values:
+            here = line.state
+            for slot, (kind, value) in enumerate(zip(state.shape.kinds, values, strict=False)):
+                if kind in LINKED_KINDS:
+                    memory[kind] = memory[(here, slot)] = value
         yield Generated(now, line.host, state.identifier, pid, line.priority, message, state.unit)
+
+
+def _earlier(
+    history: list[Sequence[str]],
+    key: Sequence[str],
+    inherited: Callable[[Sequence[str]], object] | None,
+    distances: tuple[int, ...],
+    random_: Callable[[], float],
+) -> Sequence[str] | None:
+    """An earlier generated tuple, as many of the state's lines back as one of the input's repeats was, or the
+    nearest older one that agrees with the slots the line inherited (its process's address); None if none does."""
+    back = distances[int(random_() * len(distances))]
+    start = len(history) - back if back <= len(history) else int(random_() * len(history))
+    if inherited is None:
+        return history[start]
+    want = inherited(key)
+    for index in range(start, max(-1, start - SEARCH), -1):
+        earlier = history[index]
+        if inherited(earlier) == want:
+            return earlier
+    return None
