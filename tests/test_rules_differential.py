@@ -3,10 +3,7 @@ definition, and the same correlations and threat levels (the full run is ``bench
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import orjson
 import pytest
@@ -17,20 +14,11 @@ from alsate_cli.rules.sessions import MODES
 from alsate_cli.sources.journal_json import parse_journal_json
 from alsate_cli.sources.stats import SkipLine
 from alsate_cli.sources.syslog_text import SyslogParser
+from fuzz_input import load_benchmark
 from rules_compare import Differential
 
-BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 RULESET = RuleSet.load()
 pytestmark = pytest.mark.skipif(not compiled.available(), reason="Hyperscan is not importable: nothing to compare")
-
-
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def rule_case_entries() -> Iterator[tuple[Entry, bytes | None]]:
@@ -48,7 +36,7 @@ def rule_case_entries() -> Iterator[tuple[Entry, bytes | None]]:
 
 
 def generated_entries(lines: int, mix: str, seed: int) -> Iterator[tuple[Entry, bytes | None]]:
-    make = _load("make_journal_json")
+    make = load_benchmark("make_journal_json")
     for number, record in enumerate(make.entries(lines, seed, mix), 1):
         raw = orjson.dumps(record)
         yield parse_journal_json(raw, number), raw
@@ -88,7 +76,7 @@ def test_generated_journals_get_the_same_hits_every_way(mix: str) -> None:
 
 
 def test_fail2ban_test_logs_get_the_same_hits_every_way() -> None:
-    conformance = _load("fail2ban_conformance")
+    conformance = load_benchmark("fail2ban_conformance")
     try:
         logs = conformance.fetch_logs()
     except conformance.FetchError as exc:

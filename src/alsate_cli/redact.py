@@ -44,17 +44,19 @@ IPV6_PATTERN = (
 IPV4_PATTERN = r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?![\w-]|\.\w)"
 """A dotted quad standing as a word of its own (not part of a version number or a host name)."""
 _STATIC_RULES: tuple[tuple[str, str], ...] = (
-    # keep the key and separator, replace the value: password=hunter2, "token": "abc", api_key: xyz
+    # keep the key and separator, replace the value: password=hunter2, "token": "abc", api_key: xyz, and inside a
+    # longer name (DB_PASSWORD=x: an underscore, dot or dash before the key, not a letter or digit)
     (
         "keyvalue",
-        rf"""(?i:(?P<kv_key>\b(?!(?-i:PWD)\b)(?:{_SECRET_KEYS})["']?\s*[=:]\s*))(?P<kv_value>"[^"]*"|'[^']*'|[^\s,;&"']+)""",
+        rf"""(?i:(?P<kv_key>(?<![^\W_])(?!(?-i:PWD)\b)(?:{_SECRET_KEYS})["']?\s*[=:]\s*))(?P<kv_value>"[^"]*"|'[^']*'|[^\s,;&"']+)""",
     ),
     (
         "bearer",
         r"(?P<auth_scheme>(?i:\bauthorization[\"']?\s*[=:]\s*[\"']?(?:\w+\s+)?|\bbearer\s+))"
         r"(?P<auth_value>[A-Za-z0-9._~+/=:-]{4,})",
     ),
-    ("urlcred", r"(?P<url_scheme>\b[a-zA-Z][\w+.-]{0,15}://)(?P<url_user>[^/\s:@]+):(?P<url_pass>[^/\s@]+)@"),
+    # the scheme is optional: one glued to a longer word, or eaten by a token before it, still leaves the password
+    ("urlcred", r"(?P<url_scheme>(?:\b[a-zA-Z][\w+.-]{0,15})?://)(?P<url_user>[^/\s:@]+):(?P<url_pass>[^/\s@]+)@"),
     ("jwt", r"\beyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]+"),
     ("cloudkey", r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b|\bgh[pousr]_[A-Za-z0-9]{30,}\b|\bxox[abprs]-[\w-]{10,}"),
     ("email", r"(?<![\w.+-])[\w.%+-]+@(?P<mail_domain>[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})(?![\w-])"),
