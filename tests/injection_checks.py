@@ -213,25 +213,25 @@ def check_terminal(
 
 # Markdown ------------------------------------------------------------------------------------------------------
 
-_MARKDOWN = MarkdownIt("commonmark").enable(["table", "strikethrough"]).disable("text_join")
+MARKDOWN = MarkdownIt("commonmark").enable(["table", "strikethrough"]).disable("text_join")
 """text_join off: an escaped character stays its own token, so a URL broken by an escape is seen as GitHub sees it."""
-_FORBIDDEN_TOKENS = frozenset(
+FORBIDDEN_TOKENS = frozenset(
     {"link_open", "image", "html_inline", "html_block", "s_open", "code_block", "blockquote_open", "hr"}
 )
 
 
-def _inline_children(tokens: list[Any]) -> list[Any]:
+def inline_children(tokens: list[Any]) -> list[Any]:
     return [child for token in tokens if token.type == "inline" for child in token.children or []]
 
 
 def markdown_findings(section: str, fences: int) -> list[str]:
     """What in one issue's section is markup the renderer did not write."""
-    tokens = _MARKDOWN.parse(section)
+    tokens = MARKDOWN.parse(section)
     found = [
-        f"{token.type} {token.content or token.attrs!r}"[:80] for token in tokens if token.type in _FORBIDDEN_TOKENS
+        f"{token.type} {token.content or token.attrs!r}"[:80] for token in tokens if token.type in FORBIDDEN_TOKENS
     ]
-    children = _inline_children(tokens)
-    found += [f"{child.type} {child.attrs!r}"[:80] for child in children if child.type in _FORBIDDEN_TOKENS]
+    children = inline_children(tokens)
+    found += [f"{child.type} {child.attrs!r}"[:80] for child in children if child.type in FORBIDDEN_TOKENS]
     found += [
         f"bare URL {child.content[:60]!r}"
         for child in children
@@ -257,9 +257,9 @@ def _table_findings(tokens: list[Any]) -> list[str]:
 
 def markdown_text(section: str) -> str:
     """What a reader sees of a section: text, escaped characters, code spans and fences."""
-    tokens = _MARKDOWN.parse(section)
+    tokens = MARKDOWN.parse(section)
     pieces = [token.content for token in tokens if token.type == "fence"]
-    pieces += [c.content for c in _inline_children(tokens) if c.type in ("text", "text_special", "code_inline")]
+    pieces += [c.content for c in inline_children(tokens) if c.type in ("text", "text_special", "code_inline")]
     return "\n".join(pieces)
 
 

@@ -5,6 +5,12 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+MAX_TIME_US = 253_402_300_799_999_999
+"""9999-12-31 23:59:59.999999 UTC, the last moment Python's datetime holds: a parser reads a later "time" (only
+hand-written input has one) as missing, so no renderer or record meets a time it cannot write."""
+MAX_PID = 2**31 - 1
+"""A larger "pid" is no process id (Linux's are under 2^22): read as missing, so JSON records keep 64-bit ints."""
+
 
 @dataclass(slots=True)
 class Entry:

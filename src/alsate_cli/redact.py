@@ -65,7 +65,8 @@ _STATIC_RULES: tuple[tuple[str, str], ...] = (
         r"(?P<auth_scheme>(?i:\bauthorization[\"']?\s*[=:]\s*[\"']?(?:\w+\s+)?|\bbearer\s+))"
         r"(?P<auth_value>[A-Za-z0-9._~+/=:-]{4,})",
     ),
-    ("urlcred", r"(?P<url_scheme>\b[a-zA-Z][\w+.-]{0,15}://)(?P<url_user>[^/\s:@]+):(?P<url_pass>[^/\s@]+)@"),
+    # the scheme is optional: one glued to a longer word, or eaten by a token before it, still leaves the password
+    ("urlcred", r"(?P<url_scheme>(?:\b[a-zA-Z][\w+.-]{0,15})?://)(?P<url_user>[^/\s:@]+):(?P<url_pass>[^/\s@]+)@"),
     ("jwt", r"\beyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]+"),
     # an AWS access key, and the 40-character secret key written next to it (AKIA…/secret, AKIA…:secret)
     ("awskey", r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b(?:(?P<aws_sep>[/:, ]+)(?P<aws_secret>[A-Za-z0-9/+]{40})(?![\w/+=]))?"),

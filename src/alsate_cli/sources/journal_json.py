@@ -20,7 +20,7 @@ from typing import Any
 
 import orjson
 
-from alsate_cli.entry import Entry
+from alsate_cli.entry import MAX_PID, MAX_TIME_US, Entry
 from alsate_cli.sources.infer import infer_priority
 from alsate_cli.sources.stats import SkipLine
 from alsate_cli.textsafe import strip_controls
@@ -35,8 +35,12 @@ _USUAL_FIELDS = itemgetter(
 )
 
 
-def _text(value: Any) -> str | None:
-    """One field value as text: a string, a byte array, or the first of a repeated field's values."""
+def _text(value: Any, repeated: bool = True) -> str | None:
+    """One field value as text: a string, a byte array, or the first of a repeated field's values.
+
+    A repeated field's values are strings or byte arrays, never arrays of arrays: anything nested deeper is
+    malformed (and following it down would let a hand-written line nest past the recursion limit).
+    """
     if type(value) is str:
         return value
     if type(value) is list:
@@ -48,7 +52,9 @@ def _text(value: Any) -> str | None:
                 return bytes(value).decode("utf-8", "replace")
             except (ValueError, TypeError):
                 raise SkipLine(BAD_FIELD) from None
-        return _text(first)
+        if not repeated:
+            raise SkipLine(BAD_FIELD)
+        return _text(first, repeated=False)
     if value is None:
         return None
     if type(value) is int or type(value) is float:  # not from journalctl, but unambiguous
@@ -108,6 +114,10 @@ def parse_journal_json(line: bytes | str, lineno: int) -> Entry:
     unit = (unit or None) if unit.__class__ is str and unit.isprintable() else _label(unit)
     pid = pid or get("SYSLOG_PID")
     pid = int(pid) if pid.__class__ is str and pid.isdigit() and pid.isascii() else _int(pid)
+    if time_us is not None and time_us > MAX_TIME_US:  # hand-written JSON: beyond any date (see entry.py)
+        time_us = None
+    if pid is not None and pid > MAX_PID:
+        pid = None
     cursor = (cursor or None) if cursor.__class__ is str and cursor.isprintable() else _label(cursor)
     boot_id = (boot_id or None) if boot_id.__class__ is str and boot_id.isprintable() else _label(boot_id)
     return Entry(lineno, message, priority, inferred, time_us, host, identifier, unit, pid, cursor, boot_id)

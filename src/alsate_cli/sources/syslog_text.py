@@ -29,7 +29,7 @@ import re
 import time
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 
-from alsate_cli.entry import Entry
+from alsate_cli.entry import MAX_PID, Entry
 from alsate_cli.sources.infer import infer_priority
 from alsate_cli.sources.stats import SkipLine
 from alsate_cli.textsafe import strip_controls
@@ -81,6 +81,14 @@ def _offset_zone(text: str) -> timezone:
     digits = text[1:].replace(":", "")
     minutes = int(digits[:2]) * 60 + (int(digits[2:4]) if len(digits) >= 4 else 0)
     return timezone(sign * timedelta(minutes=minutes))
+
+
+def _pid(digits: str | None) -> int | None:
+    """A pid's digits as a number; None when missing or too large to be one (see ``entry.MAX_PID``)."""
+    if not digits:
+        return None
+    pid = int(digits)
+    return pid if pid <= MAX_PID else None
 
 
 def _fraction_us(frac: str | None) -> int:
@@ -158,7 +166,7 @@ class SyslogParser:
             strip_controls(host) if host else None,
             strip_controls(tag) if tag else "",
             None,
-            int(pid) if pid else None,
+            _pid(pid),
         )
 
     def _rfc5424(self, text: str, lineno: int, priority: int) -> Entry:
@@ -187,7 +195,7 @@ class SyslogParser:
             time_us=time_us,
             hostname=None if host == "-" else strip_controls(host),
             identifier="" if app == "-" else strip_controls(app),
-            pid=int(procid) if procid.isascii() and procid.isdigit() else None,
+            pid=_pid(procid) if procid.isascii() and procid.isdigit() else None,
         )
 
     def _bsd_hour(self, month: str, day: str, hour: str) -> int | None:
