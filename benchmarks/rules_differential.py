@@ -19,8 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from alsate_cli.rules.sessions import MODES
+from helpers_bench import load_benchmark
 from rules_compare import Differential
-from test_rules_differential import RULESET, _load, fail2ban_entries, generated_entries, rule_case_entries
+from test_rules_differential import RULESET, fail2ban_entries, generated_entries, rule_case_entries
 
 
 def _show(name: str, check: Differential, started: float) -> int:
@@ -44,7 +45,7 @@ def main() -> int:
     check = Differential(RULESET)
     check.feed(rule_case_entries())
     differences += _show("rule examples and counterexamples (4 variants each)", check, started)
-    conformance = _load("fail2ban_conformance")
+    conformance = load_benchmark("fail2ban_conformance")
     try:
         cases = list(conformance.all_cases(conformance.fetch_logs()))
     except conformance.FetchError as exc:
