@@ -115,6 +115,9 @@ class Watch:
             state.queue.put((-int(threat.level), group.priority), snapshot(group))
         assert self.output is not None
         self.output.issue(outcome, group)
+        # The issue line is out: save its entry's cursor now, not at the next tick, so that a restart after kill -9
+        # never delivers this issue line again (the entries after it are read again, as they should be).
+        self._save_cursor(entry.cursor)
         self._maybe_alert(group)
 
     # --- alerts --------------------------------------------------------------------------------------------------
@@ -213,8 +216,8 @@ class Watch:
                 group = state.groups_by_id.get(group_id)
                 if group is not None:
                     self._maybe_alert(group)
-            cursor = state.cursor
-        self._save_cursor(cursor)
+            # under the lock: the reader saves cursors under it too (after each issue line), never older ones
+            self._save_cursor(state.cursor)
 
     def _save_cursor(self, cursor: str | None) -> None:
         """Save the cursor; if the state folder cannot take it (full, read-only) say so once and keep watching: a
@@ -236,8 +239,7 @@ class Watch:
         self.stop.set()
         reader.join(READER_JOIN_S)
         with self.state.lock:
-            cursor = self.state.cursor
-        self._save_cursor(cursor)
+            self._save_cursor(self.state.cursor)
         if self.state.queue is not None:
             self.state.queue.close()
         if self._worker is not None:
