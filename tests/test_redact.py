@@ -114,3 +114,11 @@ def test_what_the_precise_patterns_keep() -> None:
     for message in kept:
         assert redactor.text(message) == message
     assert redactor.text("from 2001:db8:7::8: denied") == "from 2001:db8::1: denied"  # the colon is kept
+
+
+def test_names_that_are_words_of_the_log_are_not_learned() -> None:
+    redactor = Redactor()
+    redactor.text("Failed password for user from 192.0.2.7 port 22 ssh2")  # sshd: an account called "user"
+    redactor.text("session opened for user marvin by LOGIN(uid=0)")
+    later = "Invalid user carol from 192.0.2.7; FAILED LOGIN 1 FROM tty1"
+    assert "Invalid user user-" in redactor.text(later) and "FAILED LOGIN 1" in redactor.text(later)

@@ -24,9 +24,10 @@ from alsate_cli.grouping.template import _HOST_AFTER, _NAME, _TLDS, _USER_AFTER
 
 MAX_KNOWN_NAMES = 2000
 """Learned names replaced everywhere; beyond this, names are still replaced in their context, just not elsewhere."""
-KEPT_USERS = frozenset({"root", "nobody", "daemon", "unknown", "UNKNOWN", "invalid", "illegal", "LOGIN"})
-"""System accounts and placeholders that identify no one (``by LOGIN(uid=0)`` names login(1), not a person);
-keeping them keeps the report readable."""
+KEPT_USERS = frozenset({"root", "nobody", "daemon", "unknown", "UNKNOWN", "invalid", "illegal", "LOGIN", "user"})
+"""System accounts and placeholders that identify no one (``by LOGIN(uid=0)`` names login(1), not a person; an
+account called ``user``, once learned, would take every "user" of every line with it); keeping them keeps the report
+readable."""
 _UNIT_SUFFIXES = frozenset(
     "service socket timer mount automount scope slice target path device swap conf log so py sh pid json gz".split()  # noqa: SIM905
 )
