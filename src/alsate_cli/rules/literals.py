@@ -128,12 +128,20 @@ class _Scan:
 class LiteralIndex:
     """``passing(message, lowered)``: bit ``i`` set when ``rules[i]`` would pass its literal test."""
 
-    __slots__ = ("_compiled", "_lowered_scan", "_message_scan", "consumers", "rules")
+    __slots__ = ("_compiled", "_scans", "consumers", "rules")
 
     def __init__(self, rules: Sequence[Rule], consumers: Sequence[tuple[object, ...]] = ()) -> None:
         self.rules = tuple(rules)
         self.consumers = tuple(consumers)
         """Per rule, whatever the caller keeps beside it (the correlations counting its hits)."""
+        self._scans: tuple[_Scan, _Scan] | None = None
+        """The pure-Python scans (lower-cased message, message as it is), built the first time one is needed:
+        with Hyperscan they serve only non-ASCII messages, and compiling their alternations was most of the time
+        an index took to build (one per program seen, paid by every run)."""
+        self._compiled = rule_bits_scanner(self.rules)
+        """Hyperscan's one pass for ASCII messages (rules/compiled.py); None where it is not available."""
+
+    def _build_scans(self) -> tuple[_Scan, _Scan]:
         blind: dict[str, int] = {}  # scanned in the lower-cased message
         confirms: dict[str, dict[str, int]] = {}  # lower-cased form → case-sensitive ASCII literal → bits
         sensitive: dict[str, int] = {}  # case-sensitive literals with non-ASCII characters: scanned as they are
@@ -147,19 +155,19 @@ class LiteralIndex:
                     forms[literal] = forms.get(literal, 0) | bit
                 else:
                     sensitive[literal] = sensitive.get(literal, 0) | bit
-        self._lowered_scan = _Scan(blind, {key: tuple(forms.items()) for key, forms in confirms.items()})
-        self._message_scan = _Scan(sensitive, {})
-        self._compiled = rule_bits_scanner(self.rules)
-        """Hyperscan's one pass for ASCII messages (rules/compiled.py); None where it is not available."""
+        lowered_scan = _Scan(blind, {key: tuple(forms.items()) for key, forms in confirms.items()})
+        self._scans = (lowered_scan, _Scan(sensitive, {}))
+        return self._scans
 
     def passing(self, message: str, lowered: str | None = None) -> int:
         """Rules whose literal test passes; ``lowered`` is ``message.lower()`` (computed when needed)."""
         compiled = self._compiled
         if compiled is not None and message.isascii():
             return compiled(message.encode("ascii"))
+        lowered_scan, message_scan = self._scans or self._build_scans()
         if lowered is None:
             lowered = message.lower()
-        bits = self._lowered_scan.bits(lowered, message)
-        if self._message_scan.find is not None:
-            bits |= self._message_scan.bits(message, message)
+        bits = lowered_scan.bits(lowered, message)
+        if message_scan.find is not None:
+            bits |= message_scan.bits(message, message)
         return bits
