@@ -99,10 +99,11 @@ def _answer(draw: Draw) -> str:
     return f"Cause - {draw.text()}\nRemediation - 1. {draw.text(40)} 2. {draw.text(40)}"
 
 
-def run(data: bytes) -> tuple[Outcome, Report, list[bytes]]:
-    """A run of alsate over the fuzzed entries: analysis, explanations, knowledge base, report timeline."""
+def run(data: bytes, lines: list[bytes] | None = None, answer: str | None = None) -> tuple[Outcome, Report, list]:
+    """A run of alsate over the fuzzed entries: analysis, explanations, knowledge base, report timeline (``lines``
+    and ``answer``: given journal lines and model answer instead of fuzzed ones)."""
     draw = Draw(data)
-    stream = b"\n".join(_records(draw)) + b"\n"
+    stream = b"\n".join(lines if lines is not None else _records(draw)) + b"\n"
     timeline, entry_lines = Timeline(), []
 
     def on_entry(entry, group, hits) -> None:
@@ -117,7 +118,8 @@ def run(data: bytes) -> tuple[Outcome, Report, list[bytes]]:
     model_name = strip_controls(draw.text(16)).replace("\n", "").replace("\t", "") or None
     outcome = Outcome(analysis=analysis, selection=SELECTION, model_name=model_name)
     for group in outcome.groups:
-        explanation = parse_answer(_answer(draw), "length" if draw.byte() % 5 == 0 else "stop")
+        text = answer if answer is not None else _answer(draw)
+        explanation = parse_answer(text, "length" if draw.byte() % 5 == 0 else "stop")
         explanation.source = Source.MODEL if draw.byte() % 2 else Source.CACHE
         outcome.explanations[group.id] = explanation
     outcome.knowledge = written_explanations(outcome)
@@ -125,8 +127,8 @@ def run(data: bytes) -> tuple[Outcome, Report, list[bytes]]:
     return outcome, Report(outcome, _period(), timeline, new_ids, redacted=bool(draw.byte() % 2)), entry_lines
 
 
-def check_renderers(data: bytes) -> None:
-    outcome, report, entry_lines = run(data)
+def check_renderers(data: bytes, lines: list[bytes] | None = None, answer: str | None = None) -> None:
+    outcome, report, entry_lines = run(data, lines, answer)
     stats = outcome.analysis.stats
     expect(stats.balanced, f"books do not balance: {stats}")
     groups = len(outcome.groups)
@@ -137,7 +139,8 @@ def check_renderers(data: bytes) -> None:
             found = terminal_findings(line.replace("\r", ""))
             expect(not found, f"table at {width} columns: {found} in {line!r}")
 
-    check_markdown(_written(render_markdown, outcome), headings={1: 1, 2: groups}, rules=0)
+    templates = [group.template for group in outcome.groups]
+    check_markdown(_written(render_markdown, outcome), headings={1: 1, 2: groups}, rules=0, in_tables=templates)
     check_markdown(_written(render_report_markdown, report), headings={1: 1, 3: groups}, rules=1)
     html = _written(render_report_html, report)
     root = parse_dom(html)
@@ -179,8 +182,9 @@ def check_json(text: str) -> Any:
     return parsed
 
 
-def check_markdown(text: str, *, headings: dict[int, int], rules: int) -> None:
-    """No markup made of log text: only the renderer's headings, fences, rules; tables square; no bare URL."""
+def check_markdown(text: str, *, headings: dict[int, int], rules: int, in_tables: list[str] = ()) -> None:
+    """No markup made of log text: only the renderer's headings, fences, rules; tables square; no bare URL; each of
+    ``in_tables`` shown whole in a table row (a pipe left unescaped splits a cell, and the parser drops the extra)."""
     tokens = MARKDOWN.parse(text)
     children = inline_children(tokens)
     made = [token.type for token in (*tokens, *children) if token.type in FORBIDDEN_TOKENS and token.type != "hr"]
@@ -196,6 +200,10 @@ def check_markdown(text: str, *, headings: dict[int, int], rules: int) -> None:
     expect(sum(token.type == "hr" for token in tokens) == rules, "Markdown: a rule made of log text")
     fences = [token.info for token in tokens if token.type == "fence"]
     expect(set(fences) <= {"text", "sh", "mermaid"}, f"Markdown: fences {fences}")
+    rows = _table_rows_text(tokens)
+    for wanted in in_tables:
+        squashed = "".join(wanted.split())
+        expect(any(squashed in row for row in rows), f"Markdown: {wanted!r} not whole in any table row")
     width = None
     for token in tokens:
         if token.type == "thead_open":
@@ -207,3 +215,17 @@ def check_markdown(text: str, *, headings: dict[int, int], rules: int) -> None:
         elif token.type == "tr_close":
             width = cells if width is None else width
             expect(cells == width, f"Markdown: a table row of {cells} cells under a header of {width}")
+
+
+def _table_rows_text(tokens: list[Any]) -> list[str]:
+    """What each table row shows, whitespace removed (escaped characters as shown)."""
+    rows, current, inside = [], [], False
+    for token in tokens:
+        if token.type == "tr_open":
+            current, inside = [], True
+        elif token.type == "tr_close":
+            rows.append("".join("".join(current).split()))
+            inside = False
+        elif inside and token.type == "inline":
+            current += [child.content for child in token.children or [] if child.type in ("text", "text_special")]
+    return rows

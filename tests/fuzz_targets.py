@@ -298,30 +298,7 @@ def planted(data: bytes) -> tuple[str, str, str]:
     )
 
 
-_PSEUDONYM = re.compile(r"(?:secret|mail)-\d+(?:@example\.invalid)?|198\.18\.\d+\.\d+|2001:db8::[0-9a-f:]+")
 _PSEUDONYM_HOST = re.compile(r"host-\d+|198\.18\.0\.1|2001:db8::1")
-_SHAPES = frozenset({"secret", "mail", "ipv4", "ipv6"})
-
-
-class _Recording(Redactor):
-    """A redactor that remembers what it replaced, by kind."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.replaced: list[tuple[str, str]] = []
-
-    def pseudonym(self, kind: str, value: str) -> str:
-        self.replaced.append((kind, value))
-        return super().pseudonym(kind, value)
-
-
-def missed_by_first_pass(out: str) -> list[tuple[str, str]]:
-    """Secrets, mail addresses and IP addresses a second redaction finds in the first one's output: each must be a
-    pseudonym already. (A second pass may replace more user and host names: a pseudonym can stand where a name's
-    context reads on, ``mail-1@example.invalid user bob``, and over-redaction is the safe side.)"""
-    again = _Recording()
-    again.text(out)
-    return [(kind, value) for kind, value in again.replaced if kind in _SHAPES and not _PSEUDONYM.fullmatch(value)]
 
 
 def check_redact(data: bytes) -> None:
@@ -336,8 +313,6 @@ def check_redact(data: bytes) -> None:
         expect(value not in out or value in fuzz, f"{value!r} survives: {out!r}")
     expect(redactor.text(message) == out, "the same text got other pseudonyms later in the run")
     expect(Redactor().text(message) == out, "a fresh run redacts otherwise")
-    missed = missed_by_first_pass(out)
-    expect(not missed, f"a second redaction still finds {missed} in {out!r}")
     if _CONTROL.search(message.replace("\n", "").replace("\t", "")) is None:
         expect(_CONTROL.search(out.replace("\n", "").replace("\t", "")) is None, f"a control appeared: {out!r}")
     host = draw.text(20).strip() or "web-01"
