@@ -90,6 +90,14 @@ def test_a_time_past_year_9999_and_a_giant_pid_are_read_as_missing(tmp_path) -> 
     assert document["summary"]["entries_kept"] == 1 and document["groups"][0]["first_seen"] is None
 
 
+@pytest.mark.parametrize("offset", ["+9999", "-24:00", "+7200"])
+def test_a_syslog_offset_of_a_day_or_more_is_an_invalid_timestamp_not_a_crash(offset: str) -> None:
+    stats = IngestStats()
+    line = f"2026-11-20T08:00:00{offset} web sshd[7]: Failed password for root from 1.2.3.4 port 22 ssh2\n"
+    assert list(read_entries(io.BytesIO(line.encode()), stats)) == []  # was ValueError from datetime.timezone
+    assert dict(stats.skip_reasons) == {"invalid timestamp": 1}
+
+
 @pytest.mark.parametrize(
     ("text", "secret"),
     [

@@ -230,10 +230,10 @@ class SyslogParser:
         cached = self._iso_cache.get(key, -1)
         if cached != -1:
             return cached
-        tz = self._zone(zone) if named_zone else self._offset(zone)
         try:
+            tz = self._zone(zone) if named_zone else self._offset(zone)
             start = self._epoch(datetime(int(day[:4]), int(day[5:7]), int(day[8:10]), int(hour), tzinfo=tz))
-        except ValueError:  # month 13, day 32 …
+        except ValueError:  # month 13, day 32 …, an offset of a day or more (+9999)
             start = None
         if len(self._iso_cache) >= _MAX_CACHE:
             self._iso_cache.clear()
