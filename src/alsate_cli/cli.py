@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -99,7 +100,38 @@ def load_subcommand(name: str) -> TyperCommand | TyperGroup:
         holder.command(name)(target)
     group = typer.main.get_command(holder)
     assert isinstance(group, TyperGroup)
-    return group.commands[name]  # type: ignore[return-value]
+    command = group.commands[name]
+    _reflow_help(command)
+    return command  # type: ignore[return-value]
+
+
+_OWN_LINE = re.compile(r"\s|[-*•] |\d+[.)] |\[")
+"""A line that keeps its own line in help: indented (an example), a list item, or one starting with markup."""
+
+
+def reflow(text: str) -> str:
+    """Join the lines a paragraph was wrapped into in the source, so the terminal wraps it at its own width.
+
+    Typer's rich mode keeps every newline of a docstring: help wrapped at 120 columns in the source would break
+    mid-sentence on an 80-column terminal and run short on a wide one. Examples and list items keep their lines.
+    """
+    paragraphs = []
+    for paragraph in text.split("\n\n"):
+        lines: list[str] = []
+        for line in paragraph.split("\n"):
+            if lines and line and not _OWN_LINE.match(line) and not lines[-1][:1].isspace():
+                lines[-1] = f"{lines[-1].rstrip()} {line.strip()}"
+            else:
+                lines.append(line)
+        paragraphs.append("\n".join(lines))
+    return "\n\n".join(paragraphs)
+
+
+def _reflow_help(command: Any) -> None:
+    if command.help:
+        command.help = reflow(command.help)  # already dedented by Typer (inspect.getdoc)
+    for subcommand in getattr(command, "commands", {}).values():
+        _reflow_help(subcommand)
 
 
 def _no_options() -> None:

@@ -80,7 +80,9 @@ def generate(
 
       journalctl -o json --since today | alsate generate -n 5000 --format json
 
-      alsate generate -i auth.log --inject ssh-bruteforce,oom -o mixed.log   (ground truth: mixed.log.truth.jsonl)
+      alsate generate -i auth.log --inject ssh-bruteforce,oom -o mixed.log
+
+      (the ground truth goes to mixed.log.truth.jsonl)
 
       alsate evaluate auth.log synthetic.log
     """
