@@ -138,3 +138,17 @@ def test_bad_input_is_one_line_and_exit_2_or_1(args: tuple[str, ...], message: b
     assert result.returncode in (1, 2)
     assert message in result.stderr and b"Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) <= 2
+
+
+def test_public_addresses_are_not_counted_as_identifying_hosts() -> None:
+    """A loopback address in a host slot names no one: the generator keeps it, so the leak check must not count it."""
+    from alsate_cli.generate.identities import collect
+
+    rows = [
+        ("web-01", ("HOST",), ("127.52.118.104",), "rhost="),
+        ("web-01", ("HOST",), ("10.1.2.3",), "rhost="),
+        ("web-01", ("HOST",), ("db-7.corp.example",), "rhost="),
+    ]
+    found = collect(rows)
+    assert found.hosts == {"web-01", "db-7.corp.example"}
+    assert found.addresses == {"10.1.2.3"}

@@ -2,7 +2,8 @@
 
 The generator must not write them out and the evaluation counts those that leak, so both collect them here, the
 same way: host fields and ``<HOST>`` values, ``<USER>`` values, and every private address written anywhere
-(``synth.addresses_in``). System accounts and public names (root, localhost) identify no one and are left out.
+(``synth.addresses_in``). System accounts, public names (root, localhost) and public addresses (loopback,
+documentation) identify no one and are left out.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from alsate_cli.generate.synth import PUBLIC_HOSTS, SYSTEM_USERS, addresses_in
+from alsate_cli.generate.synth import PUBLIC_HOSTS, SYSTEM_USERS, addresses_in, is_address
 
 
 @dataclass(slots=True)
@@ -45,4 +46,5 @@ def collect(lines: Iterable[tuple[str | None, tuple[str, ...], tuple[str, ...] |
     found.hosts -= PUBLIC_HOSTS
     found.addresses.update(host for host in found.hosts if addresses_in(host) == [host])
     found.hosts -= found.addresses
+    found.hosts = {host for host in found.hosts if not is_address(host)}  # a loopback address names no one: kept as is
     return found

@@ -77,10 +77,10 @@ def addresses_in(text: str) -> list[str]:
     found = [m.group(0) for m in _IPV4.finditer(text)]
     if ":" in text:
         found += [m.group(0) for m in _IPV6.finditer(text)]
-    return [value for value in found if _is_address(value) and not is_public_address(value)]
+    return [value for value in found if is_address(value) and not is_public_address(value)]
 
 
-def _is_address(text: str) -> bool:
+def is_address(text: str) -> bool:
     try:
         ipaddress.ip_address(text.split("%", 1)[0])
     except ValueError:
@@ -132,7 +132,7 @@ class Pseudonyms:
         """A replacement user or host name (or address, where an address stands in a name's place)."""
         if not value or (kind == "USER" and value in SYSTEM_USERS) or (kind == "HOST" and value in PUBLIC_HOSTS):
             return value
-        if _is_address(value):
+        if is_address(value):
             return value if is_public_address(value) else self.address(value)
         key = (kind, value)
         found = self._table.get(key)
