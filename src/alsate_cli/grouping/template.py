@@ -290,7 +290,7 @@ def _first_line(message: str) -> str:
 
 def _normalise(text: str) -> str:
     """The line the template is made from: first non-blank line, control-free, single-spaced, bounded."""
-    return " ".join(_first_line(strip_controls(text)).split())[:MAX_TEMPLATE_INPUT]
+    return " ".join(_first_line(strip_controls(text)).split())[:MAX_TEMPLATE_INPUT].rstrip()  # no space left at the cut
 
 
 # Memo by digit shape. Messages of one issue differ mostly in their numbers (pids, ports, addresses, sizes), so

@@ -163,7 +163,7 @@ class SyslogParser:
             priority,
             inferred,
             (seconds + int(minute) * 60 + int(second)) * 1_000_000 + (_fraction_us(frac) if frac else 0),
-            strip_controls(host) if host else None,
+            (strip_controls(host) or None) if host else None,  # a host of control characters only is none
             strip_controls(tag) if tag else "",
             None,
             _pid(pid),
@@ -193,7 +193,7 @@ class SyslogParser:
             message=strip_controls(message),
             priority=priority,
             time_us=time_us,
-            hostname=None if host == "-" else strip_controls(host),
+            hostname=None if host == "-" else strip_controls(host) or None,
             identifier="" if app == "-" else strip_controls(app),
             pid=_pid(procid) if procid.isascii() and procid.isdigit() else None,
         )
