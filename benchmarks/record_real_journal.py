@@ -207,16 +207,18 @@ def workload(count: int, rng: random.Random, admin_password: str, guest_password
 
 
 def truth(jobs: list) -> dict[str, object]:  # type: ignore[type-arg]
-    """Who did what: attack connections per source address, and where the legitimate sessions came from."""
-    attacks: dict[str, int] = {}
-    office = set()
+    """Who did what: per attacking address its password guesses and probes, and where the legitimate sessions came
+    from."""
+    attackers: dict[str, dict[str, int]] = {}
+    legitimate = set()
     for job in jobs:
         source = job[1]
         if job[0] is _ssh and job[2] in (ADMIN, OUTSIDER):
-            office.add(source)
-        else:
-            attacks[source] = attacks.get(source, 0) + 1
-    return {"attackers": dict(sorted(attacks.items())), "legitimate": sorted(office)}
+            legitimate.add(source)
+            continue
+        counts = attackers.setdefault(source, {"guesses": 0, "probes": 0})
+        counts["guesses" if job[0] is _ssh else "probes"] += 1
+    return {"attackers": dict(sorted(attackers.items())), "legitimate": sorted(legitimate)}
 
 
 def main() -> None:
