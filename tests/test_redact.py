@@ -95,6 +95,10 @@ FOUND_LEAKS = (
     ("upload failed with AWS_SECRET_ACCESS_KEY=+qJy5XQIHFFhwS2hT0z2iIjGwmthA2fgl8VmOfqe", "+qJy5XQIHF"),
     ("credentials ASIAGI4BSKMXYUG2WIEC/MO1MOTIPbptOPPi5J96UWkhrg/GFRUVZN7RvdsGC rejected", "MO1MOTIPbptOPPi5"),
     ("config: DB_PASSWORD=hunter2 ignored", "hunter2"),
+    ("(backup) CMD (PGPASSWORD=Zq9-ee1 pg_dump -h db1 app)", "Zq9-ee1"),
+    ("COMMAND=/usr/bin/env SSHPASS=Zq9-ee2 sshpass -e rsync -a /srv b:/x", "Zq9-ee2"),
+    ("(root) CMD (REDISCLI_AUTH=Zq9-ee3 redis-cli BGSAVE)", "Zq9-ee3"),
+    ("POST /form csrftoken=Zq9ee4abc rejected", "Zq9ee4abc"),
 )
 
 
@@ -110,6 +114,7 @@ def test_what_the_precise_patterns_keep() -> None:
         "Warning: Access denied, retrying (using password: YES)",
         "link eth0 aa:bb:cc:dd:ee:ff is up; default route via ::1",
         "nginx.service: Main process exited, code=exited, status=1/FAILURE at /etc/nginx/sites-enabled/app.conf",
+        "env PGPASSFILE=/etc/backup/pgpass OLDPWD=/srv bypass=1 compass=n",  # a path, a directory, not secrets
     )
     for message in kept:
         assert redactor.text(message) == message

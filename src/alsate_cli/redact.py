@@ -40,6 +40,10 @@ _SECRET_KEYS = (
 )
 _KEY_PREFIX = r"(?:[A-Za-z0-9]+[_-])*"
 """``AWS_``, ``DB_``, ``MYSQL_ROOT_`` …: environment-style keys that end in one of the secret keys."""
+_GLUED_KEYS = r"[A-Za-z0-9]*(?:password|passwd|passphrase|secret|token)|sshpass|rediscli_auth"
+"""Keys with a secret word glued to a name before it: libpq's ``PGPASSWORD``, ``csrftoken``; and tools' own
+variables: ``sshpass -e``'s ``SSHPASS``, redis-cli's ``REDISCLI_AUTH``. (Only the long words: a glued ``pass`` or
+``pwd`` would take ``bypass=`` and ``OLDPWD=`` for secrets.)"""
 _MORE_TLDS = "corp|cloud|home|intra|intranet|priv|private|office|lab|site|online|app|ai|me|co|it|pl|be|at|no|in"
 """Top-level names sysadmins use for their own networks (and common public ones) that grouping does not need."""
 _REDACT_TLDS = f"{_TLDS}|{_MORE_TLDS}"
@@ -58,7 +62,7 @@ _STATIC_RULES: tuple[tuple[str, str], ...] = (
     # ("using password: YES" says whether one was used, and is kept)
     (
         "keyvalue",
-        rf"""(?i:(?P<kv_key>(?<![A-Za-z0-9])(?!(?-i:PWD)\b){_KEY_PREFIX}(?:{_SECRET_KEYS})["']?\s*[=:]\s*))"""
+        rf"""(?i:(?P<kv_key>(?<![A-Za-z0-9])(?!(?-i:PWD)\b)(?:{_KEY_PREFIX}(?:{_SECRET_KEYS})|{_GLUED_KEYS})["']?\s*[=:]\s*))"""
         r"""(?!(?:YES|NO)\))(?P<kv_value>"[^"]*"|'[^']*'|[^\s,;&"']+)""",
     ),
     (
