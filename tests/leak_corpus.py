@@ -86,7 +86,7 @@ SHAPES: tuple[Shape, ...] = (
     Shape("CRON", "({user}) CMD (/usr/local/bin/backup.sh --password={password} --host {fqdn})", 4),
     Shape("CRON", "({user}) CMD (PGPASSWORD={password} pg_dump -h {fqdn} -U {user} app > /srv/backup/app.sql)", 3),
     Shape("CRON", "({user}) CMD (REDISCLI_AUTH={password} redis-cli -h {addr} BGSAVE)", 2),
-    Shape("sudo", "{user} : USER=root ; COMMAND=/usr/bin/env SSHPASS={password} sshpass -e rsync /srv {fqdn}:/b", 2),
+    Shape("sudo", "{user} : TTY=pts/{small} ; PWD=/srv ; USER=root ; COMMAND=/bin/env SSHPASS={password} sshpass", 2),
     # mail
     Shape("postfix/smtpd", "warning: unknown[{ipv4}]: SASL LOGIN authentication failed: UGFzc3dvcmQ6", 4),
     Shape(
