@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 import subprocess
 import sys
 
 import pytest
 
-from alsate_cli.cli import SUBCOMMANDS, reflow
+from alsate_cli.cli import SUBCOMMANDS, load_subcommand, reflow
 
 WIDE = 200
 
@@ -53,3 +54,23 @@ def test_wide_terminal_fills_its_lines(name: str) -> None:
     for line, after in itertools.pairwise(description):
         if _prose(line) and _prose(after):
             assert len(line) > WIDE - 40, f"{name}: line broken short of the edge:\n{line}\n{after}"
+
+
+_STYLE_TAG = re.compile(r"\[/?(?:bold|dim|italic|i|b|u)\]")
+
+
+@pytest.mark.parametrize("name", sorted(SUBCOMMANDS))
+def test_every_word_of_the_help_reaches_the_terminal(name: str) -> None:
+    """Rich reads ``[word]`` as markup and drops it: brackets meant as text must be escaped in the docstring."""
+    command = load_subcommand(name)
+    commands = [command, *getattr(command, "commands", {}).values()]
+    for each in commands:
+        path = [name] if each is command else [name, each.name]
+        env = {**os.environ, "COLUMNS": str(WIDE), "TERM": "dumb", "NO_COLOR": "1"}
+        result = subprocess.run(
+            [sys.executable, "-m", "alsate_cli", *path, "--help"], capture_output=True, text=True, env=env, timeout=120
+        )
+        shown = set(result.stdout.replace("│", " ").split())
+        written = _STYLE_TAG.sub("", (each.help or "").replace("\\[", "["))
+        missing = [word for word in written.split() if word not in shown]
+        assert not missing, f"{' '.join(path)}: not shown: {missing}"

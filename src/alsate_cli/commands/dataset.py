@@ -31,15 +31,17 @@ def dataset(
 ) -> None:
     """Export analysed groups as fine-tuning data (JSON Lines, ALSATE chat format).
 
-    Each record is {"messages": [system, user, assistant]}: the ALSATE system prompt, one log line in syslog short
+    Each record is {"messages": \\[system, user, assistant]}: the ALSATE system prompt, one log line in syslog short
     form, and "Cause - … / Remediation - 1. …". One entry a line; empty and control-character lines are dropped
     (and counted on stderr); messages are single-spaced; duplicates are dropped.
 
     [bold]Examples[/bold]
 
-      alsate analyze -i /var/log/auth.log --format json > analysis.json && alsate dataset analysis.json -o train.jsonl
+      alsate analyze -i /var/log/auth.log --format json > analysis.json
+      alsate dataset analysis.json -o train.jsonl
 
-      alsate analyze --since "1 week ago" --format json | alsate dataset - --redact --sources model,knowledge
+      alsate analyze --since "1 week ago" --format json |
+        alsate dataset - --redact --sources model,knowledge
     """
     import orjson
 

@@ -31,7 +31,8 @@ def evaluate(
 
     [bold]Example[/bold]
 
-      alsate generate -i auth.log -n 2000 --seed 1 -o synthetic.log && alsate evaluate auth.log synthetic.log
+      alsate generate -i auth.log -n 2000 --seed 1 -o synthetic.log
+      alsate evaluate auth.log synthetic.log
     """
     import orjson
 
