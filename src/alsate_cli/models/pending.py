@@ -13,6 +13,7 @@ cache stays in its own layout (its ``scan-cache`` reads every folder in it as a 
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -46,7 +47,7 @@ def unverified(model: HubModel, hub_cache: Path | None) -> Iterator[None]:
     path = marker(model, hub_cache)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(f"{model.repo_id}/{model.filename} in {hub_cache.absolute()}\n", encoding="utf-8")
+        _write_durably(path, f"{model.repo_id}/{model.filename} in {hub_cache.absolute()}\n")
     except OSError:  # a state folder that takes nothing must not stop the download: the check still runs
         yield
         return
@@ -54,3 +55,17 @@ def unverified(model: HubModel, hub_cache: Path | None) -> Iterator[None]:
         yield
     finally:
         path.unlink(missing_ok=True)
+
+
+def _write_durably(path: Path, text: str) -> None:
+    """Write and fsync the marker and its folder before the download starts: after a power cut, a model file the
+    disk kept must not come back without the marker that says it was never checked."""
+    with open(path, "w", encoding="utf-8") as out:
+        out.write(text)
+        out.flush()
+        os.fsync(out.fileno())
+    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
