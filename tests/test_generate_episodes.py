@@ -55,6 +55,15 @@ def test_a_longer_run_boots_once_per_input_length(booted: Path) -> None:
     assert len(boot) == len(BOOT) and set(boot.values()) == {3}, boot
 
 
+def test_a_log_that_starts_with_its_boot_is_generated_starting_with_it(tmp_path: Path) -> None:
+    path = tmp_path / "syslog"
+    path.write_text("\n".join(boot_lines(at=0)) + "\n")
+    boot, generated = _boot_templates(path, 2000, 5)
+    assert set(boot.values()) == {2} and len(boot) == len(BOOT), boot
+    first = next(read_entries(io.BytesIO(generated.read_bytes()), IngestStats()))
+    assert first.identifier == "kernel" and template_of(first.message) == template_of(BOOT[0])
+
+
 def test_spans_are_runs_whose_templates_occur_nowhere_else() -> None:
     background = [0, 1, 2, 1] * 10
     states = [*background[:20], 7, 8, 9, 8, 10, *background[20:], 11]

@@ -9,7 +9,7 @@ followed by the line after it) and keeps it as an episode, and the walk (``Sched
 line as learned, exactly once in every ``period`` generated lines (the input's length) at a random place: so its
 share of the output is the input's at every length, and within the input's length it is neither repeated nor
 missed. An episode is entered from its real predecessor's template when the walk passes there soon after its
-time comes (the boot after ``syslogd: restart``), else directly.
+time comes (Linux_2k's boot follows a ``syslogd 1.4.1: restart.`` line), else directly.
 """
 
 from __future__ import annotations

@@ -76,7 +76,7 @@ def walk(model: LogModel, rng: random.Random, *, start_us: int, rate: float | No
             first = False
         else:
             emitted += 1
-            if not replay and (emitted >= ask_at or line.state in waiting):
+            if (emitted >= ask_at or (waiting and line.state in waiting)) and not replay:
                 chosen, ask_at = schedule.due(emitted, line.state)
                 if chosen is not None:
                     replay = _played(episodes[chosen])
