@@ -129,8 +129,8 @@ class LogModel:
     training: dict[str, set[str]] = field(default_factory=dict)
     """The input's addresses, hosts and users (for the leak check); never written out."""
     episodes: list[Episode] = field(default_factory=list)
-    """Runs of lines that happened once, cut out of the chain (``successors`` and ``fallback`` never hold their
-    lines; the line before one is followed by the line after it)."""
+    """Runs of lines that happened once, cut out of the chain with their exits (``successors`` and ``fallback``
+    never hold those lines; the line before one is followed by the line after its exit)."""
 
 
 @dataclass(slots=True)
@@ -196,7 +196,7 @@ def learn(entries: Iterable[Entry], *, seed: int | None = None, keep_values: boo
     seen: Counter[int] = Counter()
     for before, after in pairwise(body):
         previous, line = raws[before], lines[after]
-        if after != before + 1:  # an episode between: its line after follows the line before it here
+        if after != before + 1:  # an episode (and its exit) between: the line before it is followed by this one
             line = _unlinked(line)
         bucket = successors[previous.state]
         seen[previous.state] += 1
@@ -231,12 +231,13 @@ def learn(entries: Iterable[Entry], *, seed: int | None = None, keep_values: boo
 
 
 def _body(count: int, episodes: list[tuple[int, int]]) -> list[int]:
-    """Indexes of the ``count`` input lines that lie in no episode, in order."""
+    """Indexes of the ``count`` input lines the chain learns from, in order: all but the episodes' and the line
+    after each (``Episode.exit``, played with its episode: in the chain too, it would come twice as often)."""
     body: list[int] = []
     start = 0
     for first, end in episodes:
         body.extend(range(start, first))
-        start = end
+        start = max(start, end + 1)
     body.extend(range(start, count))
     return body
 
