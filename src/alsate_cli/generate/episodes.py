@@ -4,8 +4,8 @@ A first-order chain reaches a stretch of lines that happened once (a boot's hund
 a syslog file, one burst of a rare failure) through a single transition, so in as many generated lines as the
 input had it walks that stretch twice, or not at all, about as often as once: every second pass repeats a hundred
 lines the input wrote once, and a missed one loses their templates. Such a stretch is told apart by its templates
-alone: each of them occurs only inside it (``spans``). The model cuts it out of the chain (the line before it is
-followed by the line after it) and keeps it as an episode, and the walk (``Schedule``) plays each episode, line by
+alone: each of them occurs only inside it (``spans``). The model cuts it out of the chain with the line after it
+(its exit, played with it) and keeps it as an episode, and the walk (``Schedule``) plays each episode, line by
 line as learned, exactly once in every ``period`` generated lines (the input's length) at a random place: so its
 share of the output is the input's at every length, and within the input's length it is neither repeated nor
 missed. An episode is entered from its real predecessor's template when the walk passes there soon after its
