@@ -1,6 +1,7 @@
 """Synthetic logs: ``alsate generate`` scored by ``alsate evaluate`` against the real input, and its speed.
 
-Usage: ``LOGHUB_2K=DIR python benchmarks/synthetic_logs.py [--journal FILE] [--seeds 5] [--speed-lines 1000000]``
+Usage: ``LOGHUB_2K=DIR python benchmarks/synthetic_logs.py [--journal FILE] [--seeds 5] [--speed-lines 1000000]
+[--only Linux]``
 
 For each input (loghub-2k's ``Linux/Linux_2k.log`` and ``OpenSSH/OpenSSH_2k.log`` under ``$LOGHUB_2K``, and a
 journal JSON file given with ``--journal``, e.g. ``journalctl -o json -n 20000 > j.json``) the model is learned
@@ -103,7 +104,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--journal", type=Path, help="a journal JSON file (journalctl -o json)")
     parser.add_argument("--seeds", type=int, default=5)
-    parser.add_argument("--speed-lines", type=int, default=1_000_000)
+    parser.add_argument("--speed-lines", type=int, default=1_000_000, help="0: no speed figures")
+    parser.add_argument("--only", metavar="TEXT", help="only the inputs whose file name contains TEXT")
     args = parser.parse_args()
     inputs: list[Path] = []
     loghub = os.environ.get("LOGHUB_2K")
@@ -111,6 +113,8 @@ def main() -> None:
         inputs += [Path(loghub) / "Linux" / "Linux_2k.log", Path(loghub) / "OpenSSH" / "OpenSSH_2k.log"]
     if args.journal:
         inputs.append(args.journal)
+    if args.only:
+        inputs = [path for path in inputs if args.only in path.name]
     if not inputs:
         sys.exit("set LOGHUB_2K to the loghub-2k directory and/or pass --journal FILE")
     print(f"load average {os.getloadavg()[0]:.2f}, {args.seeds} seeds; mean (worst seed)")
@@ -124,7 +128,7 @@ def main() -> None:
             mean, worst = result[name]
             cells.append(f"{mean:.3f} ({worst:.3f})" if mean < 10 else f"{mean:.1f} ({worst:.1f})")
         print(f"| {name} | " + " | ".join(cells) + " |")
-    for path in inputs:
+    for path in inputs if args.speed_lines else []:
         for name, (wall, cpu) in speed(path, args.speed_lines).items():
             print(f"speed {path.name} {name}: {wall:,.0f} lines/s wall, {cpu:,.0f} lines/s CPU")
 

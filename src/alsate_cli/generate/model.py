@@ -17,8 +17,10 @@ import random
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import pairwise
 
 from alsate_cli.entry import Entry
+from alsate_cli.generate.episodes import spans
 from alsate_cli.generate.identities import collect
 from alsate_cli.generate.repeats import Repeats, learn_repeats
 from alsate_cli.generate.slots import TemplateShape, normalised, shape_of, slot_values
@@ -92,6 +94,19 @@ class ValueMix:
     marginals: tuple[tuple[int, tuple[str, ...]], ...]
 
 
+@dataclass(frozen=True, slots=True)
+class Episode:
+    """A run of real lines whose templates occur nowhere else in the input (``episodes.spans``): played whole, once
+    in every ``LogModel.lines_learned`` generated lines, and never reached through the chain."""
+
+    after: int | None
+    """The state of the real line before it (it is entered from there when the walk passes), None at the input's
+    start."""
+    lines: tuple[Line, ...]
+    exit: Line | None
+    """The real line after it, played next (its values may link to the episode's last line); None at the end."""
+
+
 @dataclass(slots=True)
 class LogModel:
     states: list[State]
@@ -113,6 +128,9 @@ class LogModel:
     """Lines whose values could not be lined up with their template: learned as literal (scrubbed) text."""
     training: dict[str, set[str]] = field(default_factory=dict)
     """The input's addresses, hosts and users (for the leak check); never written out."""
+    episodes: list[Episode] = field(default_factory=list)
+    """Runs of lines that happened once, cut out of the chain with their exits (``successors`` and ``fallback``
+    never hold those lines; the line before one is followed by the line after its exit)."""
 
 
 @dataclass(slots=True)
@@ -166,16 +184,28 @@ def learn(entries: Iterable[Entry], *, seed: int | None = None, keep_values: boo
     )  # its own generator: the rest of the model is drawn as before
     filled = {line.state for line in lines if line.message is None}
     repeats = [found if state in filled else None for state, found in enumerate(repeats)]
+    found = spans([raw.state for raw in raws])
+    episodes = [
+        Episode(
+            raws[start - 1].state if start else None, tuple(lines[start:end]), lines[end] if end < len(lines) else None
+        )
+        for start, end in found
+    ]
+    body = _body(len(lines), found)
     successors: list[list[Line]] = [[] for _ in states]
     seen: Counter[int] = Counter()
-    for previous, line in zip(raws, lines[1:], strict=False):
+    for before, after in pairwise(body):
+        previous, line = raws[before], lines[after]
+        if after != before + 1:  # an episode (and its exit) between: the line before it is followed by this one
+            line = _unlinked(line)
         bucket = successors[previous.state]
         seen[previous.state] += 1
         if len(bucket) < MAX_SUCCESSORS:
             bucket.append(line)
         elif (slot := int(rng.random() * seen[previous.state])) < MAX_SUCCESSORS:
             bucket[slot] = line
-    fallback = lines if len(lines) <= MAX_SUCCESSORS else rng.sample(lines, MAX_SUCCESSORS)
+    chained = lines if not found else [lines[index] for index in body]
+    fallback = chained if len(chained) <= MAX_SUCCESSORS else rng.sample(chained, MAX_SUCCESSORS)
     pids = [raw.pid for raw in raws if raw.pid is not None]
     pids_of: dict[str, set[int]] = {}
     for raw in raws:
@@ -196,7 +226,27 @@ def learn(entries: Iterable[Entry], *, seed: int | None = None, keep_values: boo
         lines_learned=len(raws),
         unaligned=sum(1 for raw in raws if raw.values is None),
         training=training,
+        episodes=episodes,
     )
+
+
+def _body(count: int, episodes: list[tuple[int, int]]) -> list[int]:
+    """Indexes of the ``count`` input lines the chain learns from, in order: all but the episodes' and the line
+    after each (``Episode.exit``, played with its episode: in the chain too, it would come twice as often)."""
+    body: list[int] = []
+    start = 0
+    for first, end in episodes:
+        body.extend(range(start, first))
+        start = max(start, end + 1)
+    body.extend(range(start, count))
+    return body
+
+
+def _unlinked(line: Line) -> Line:
+    """``line`` following another line than its real predecessor: it copies nothing from the line before."""
+    if not line.links:
+        return line
+    return replace(line, links=(), inherited=_picker({slot for slot, _ in line.process_links}))
 
 
 def _training_values(raws: list[_Raw], states: list[State]) -> dict[str, set[str]]:

@@ -12,7 +12,8 @@ import random
 from collections.abc import Callable, Iterator, Sequence
 from typing import NamedTuple
 
-from alsate_cli.generate.model import LINKED_KINDS, RECENT_PROCESSES, LogModel
+from alsate_cli.generate.episodes import Schedule
+from alsate_cli.generate.model import LINKED_KINDS, RECENT_PROCESSES, Episode, Line, LogModel
 from alsate_cli.generate.repeats import HISTORY, SEARCH, SEEN_MAX
 from alsate_cli.generate.synth import Pseudonyms
 
@@ -58,12 +59,32 @@ def walk(model: LogModel, rng: random.Random, *, start_us: int, rate: float | No
     line = model.first
     values: list[str] = list(line.values)
     first = True
+    episodes = model.episodes
+    replay: list[Line] = []
+    """Lines of the episode being played, last first (then the chain goes on from the last one)."""
+    opening = next((index for index, episode in enumerate(episodes) if episode.after is None), None)
+    if opening is not None:  # the input began with an episode: so does the walk
+        replay = _played(episodes[opening])
+        line = replay.pop()
+    schedule = Schedule([len(episode.lines) for episode in episodes], [episode.after for episode in episodes],
+                        model.lines_learned, random_, opening)  # fmt: skip
+    waiting = schedule.waiting
+    emitted = 0
+    ask_at = 0 if episodes else 1 << 62
     while True:
         if first:
             first = False
         else:
-            choices = successors[line.state] or fallback
-            line = choices[int(random_() * len(choices))]
+            emitted += 1
+            if (emitted >= ask_at or (waiting and line.state in waiting)) and not replay:
+                chosen, ask_at = schedule.due(emitted, line.state)
+                if chosen is not None:
+                    replay = _played(episodes[chosen])
+            if replay:
+                line = replay.pop()
+            else:
+                choices = successors[line.state] or fallback
+                line = choices[int(random_() * len(choices))]
             if rate:
                 now += int(-math.log(1.0 - random_()) * mean_gap_us)
             else:
@@ -159,6 +180,14 @@ def walk(model: LogModel, rng: random.Random, *, start_us: int, rate: float | No
                 if kind in LINKED_KINDS:
                     memory[kind] = memory[(here, slot)] = value
         yield Generated(now, line.host, state.identifier, pid, line.priority, message, state.unit)
+
+
+def _played(episode: Episode) -> list[Line]:
+    """The lines of ``episode`` and the line after it, last first (popped one by one)."""
+    played = list(reversed(episode.lines))
+    if episode.exit is not None:
+        played.insert(0, episode.exit)
+    return played
 
 
 def _earlier(
