@@ -114,3 +114,40 @@ def test_conflicts_are_the_literals_that_can_start_inside_another() -> None:
         "word",
         "failed",
     }
+
+
+def test_indexes_share_the_compiled_scan_and_scan_apart_on_many_threads(rule_engine: str) -> None:
+    """Evaluators are built again and again over the same rules (each run, each test): the compiled database is
+    built once and shared, and each index scans with a scratch space of its own, so indexes on different threads
+    (watch's reader and a report built beside it) never disturb each other's scans."""
+    import threading
+
+    from alsate_cli.rules import compiled
+
+    rules = max(_candidate_tuples(), key=len)
+    if rule_engine == "compiled":
+        before = compiled._database.cache_info()
+        LiteralIndex(rules)
+        LiteralIndex(rules)
+        after = compiled._database.cache_info()
+        assert after.misses - before.misses <= 1 and after.hits - before.hits >= 1
+    messages = _messages(rules, random.Random(11), 1500)
+    expected = [_naive(rules, message) for message in messages]
+    wrong: list[str] = []
+
+    def scan(shift: int) -> None:
+        index = LiteralIndex(rules)
+        order = messages[shift:] + messages[:shift]
+        want = expected[shift:] + expected[:shift]
+        try:
+            for _ in range(4):
+                wrong.extend(text for text, bits in zip(order, want, strict=True) if index.passing(text) != bits)
+        except Exception as error:  # a scratch space in use by another scan: Hyperscan's error, raised here
+            wrong.append(repr(error))
+
+    threads = [threading.Thread(target=scan, args=(shift * 97,)) for shift in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert wrong == []

@@ -20,6 +20,7 @@ callers use their pure-Python scans, with the same answers.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Iterable, Sequence
 
@@ -45,19 +46,41 @@ def available() -> bool:
     return hyperscan is not None and os.environ.get(PURE_PYTHON_ENV, "") in ("", "0")
 
 
+@functools.lru_cache(maxsize=8192)
 def _pattern(literal: bytes) -> bytes:
     """The literal as a Hyperscan expression that can mean nothing else: every byte written ``\\xHH``."""
     return b"".join(b"\\x%02x" % byte for byte in literal)
+
+
+@functools.lru_cache(maxsize=256)
+def _database(expressions: tuple[bytes, ...], ids: tuple[int, ...], flags: tuple[int, ...]) -> object:
+    """The compiled block-mode database for these expressions, compiled once per process and shared.
+
+    Compiling is most of what a scanner costs (2–15 ms; a run builds one per program's rule tuple, and analyze,
+    watch, report and the tests build evaluators again and again over the same rules). Sharing is safe: a
+    Hyperscan database is read-only once compiled and may be scanned from any number of threads at once, so long
+    as each concurrent scan has its own scratch space, which is why :func:`_matcher` allocates one per scanner and
+    never scans with the database's own. Nothing compiles into a database after it is cached. A rule set has one
+    tuple per program it names (about 55 for alsate's rules, times the three kinds of scanner), so 256 entries
+    hold a run's worth with room for a second rule set (rule modes, custom rule files).
+    """
+    database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+    database.compile(expressions=list(expressions), ids=list(ids), flags=list(flags))
+    return database
 
 
 def _matcher(
     expressions: Sequence[bytes], ids: Sequence[int], flags: Sequence[int], *, ends: bool = False
 ) -> Callable[[bytes], list[int]]:
     """``matching(data)``: the ids of the expressions found in ``data`` — or with ``ends``, the offset where each
-    occurrence ends, ascending — as the same list each time, refilled."""
-    database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-    database.compile(expressions=list(expressions), ids=list(ids), flags=list(flags))
+    occurrence ends, ascending — as the same list each time, refilled.
+
+    The database may be shared with other scanners (:func:`_database`); the scratch space is this scanner's own
+    (about 1 µs to allocate), so scanners on different threads never share one.
+    """
+    database = _database(tuple(expressions), tuple(ids), tuple(flags))
     scan = database.scan
+    scratch = hyperscan.Scratch(database)
     found: list[int] = []
     record = found.append
 
@@ -71,7 +94,7 @@ def _matcher(
 
     def matching(data: bytes) -> list[int]:
         found.clear()
-        scan(data, match_event_handler=handler)
+        scan(data, handler, 0, None, scratch)  # (data, handler, flags, context, scratch): positional is faster
         if ends:
             found.sort()  # Hyperscan reports by end offset already, nearly always: make it certain
         return found

@@ -20,6 +20,7 @@ tests:
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar
@@ -65,6 +66,18 @@ def trie_pattern(literals: Iterable[_Text]) -> _Text:
     return build(trie)
 
 
+@functools.lru_cache(maxsize=256)
+def compiled_trie(literals: tuple[_Text, ...]) -> re.Pattern[_Text]:
+    """``re.compile(trie_pattern(literals))``, built once per process for each tuple of literals.
+
+    Building the trie is most of what a pure-Python scan costs to set up (tens of ms for the rules of every
+    program), and analyze, watch, report and the tests build evaluators again and again over the same rules. A
+    compiled pattern is immutable and safe to use from several threads at once. One tuple per program's rule tuple
+    and kind of scan: 256 hold a run's worth.
+    """
+    return re.compile(trie_pattern(literals))
+
+
 def _conflicts(literal: str, others: Iterable[str]) -> tuple[str, ...]:
     """The literals that can occur starting inside an occurrence of ``literal`` (``literal`` itself excluded)."""
     found = []
@@ -79,6 +92,12 @@ def _conflicts(literal: str, others: Iterable[str]) -> tuple[str, ...]:
     return tuple(found)
 
 
+@functools.lru_cache(maxsize=8192)
+def _conflicts_within(literal: str, literals: tuple[str, ...]) -> tuple[str, ...]:
+    """``_conflicts(literal, literals)``, worked out once per process (each new evaluator's scans ask again)."""
+    return _conflicts(literal, literals)
+
+
 class _Scan:
     """One alternation over some literals, each with the rule bits it sets outright and the case-sensitive
     literals to confirm in the original message (with their bits) when it is found."""
@@ -86,15 +105,15 @@ class _Scan:
     __slots__ = ("_bits", "_confirms", "_conflicting", "_literals", "find")
 
     def __init__(self, bits: dict[str, int], confirms: dict[str, tuple[tuple[str, int], ...]]) -> None:
-        self._literals = sorted({*bits, *confirms}, key=lambda literal: (-len(literal), literal))
+        self._literals = tuple(sorted({*bits, *confirms}, key=lambda literal: (-len(literal), literal)))
         self._bits = bits
         self._confirms = confirms
         self._conflicting: dict[str, tuple[str, ...]] = {}
         """Filled the first time a literal is reported: most never are, and a tuple's literals can be many."""
-        self.find: _Finder | None = re.compile(trie_pattern(self._literals)).findall if self._literals else None
+        self.find: _Finder | None = compiled_trie(self._literals).findall if self._literals else None
 
     def _conflicts_of(self, literal: str) -> tuple[str, ...]:
-        found = self._conflicting[literal] = _conflicts(literal, self._literals)
+        found = self._conflicting[literal] = _conflicts_within(literal, self._literals)
         return found
 
     def _credit(self, literal: str, original: str) -> int:
