@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 import re
@@ -28,6 +29,17 @@ def test_reflow_keeps_examples_list_items_and_markup_lines() -> None:
     assert reflow(text) == text
 
 
+@functools.cache
+def _help(*path: str) -> str:
+    """``alsate PATH --help`` as a terminal WIDE columns wide shows it (run once per command for both tests)."""
+    env = {**os.environ, "COLUMNS": str(WIDE), "TERM": "dumb", "NO_COLOR": "1"}
+    result = subprocess.run(
+        [sys.executable, "-m", "alsate_cli", *path, "--help"], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
 def _description(help_text: str) -> list[str]:
     """The lines between ``Usage:`` and the first option box."""
     lines = help_text.splitlines()
@@ -44,12 +56,7 @@ def _prose(line: str) -> bool:
 @pytest.mark.parametrize("name", sorted(SUBCOMMANDS))
 def test_wide_terminal_fills_its_lines(name: str) -> None:
     """Of two consecutive prose lines, the first ran to the terminal's edge: no break left over from the source."""
-    env = {**os.environ, "COLUMNS": str(WIDE), "TERM": "dumb", "NO_COLOR": "1"}
-    result = subprocess.run(
-        [sys.executable, "-m", "alsate_cli", name, "--help"], capture_output=True, text=True, env=env, timeout=120
-    )
-    assert result.returncode == 0, result.stderr
-    description = _description(result.stdout)
+    description = _description(_help(name))
     assert len([line for line in description if line.strip()]) >= 1
     for line, after in itertools.pairwise(description):
         if _prose(line) and _prose(after):
@@ -66,11 +73,7 @@ def test_every_word_of_the_help_reaches_the_terminal(name: str) -> None:
     commands = [command, *getattr(command, "commands", {}).values()]
     for each in commands:
         path = [name] if each is command else [name, each.name]
-        env = {**os.environ, "COLUMNS": str(WIDE), "TERM": "dumb", "NO_COLOR": "1"}
-        result = subprocess.run(
-            [sys.executable, "-m", "alsate_cli", *path, "--help"], capture_output=True, text=True, env=env, timeout=120
-        )
-        shown = set(result.stdout.replace("│", " ").split())
+        shown = set(_help(*path).replace("│", " ").split())
         written = _STYLE_TAG.sub("", (each.help or "").replace("\\[", "["))
         missing = [word for word in written.split() if word not in shown]
         assert not missing, f"{' '.join(path)}: not shown: {missing}"

@@ -108,7 +108,7 @@ def test_case_sensitive_literals_are_confirmed_on_the_message_itself() -> None:
 
 
 def test_conflicts_are_the_literals_that_can_start_inside_another() -> None:
-    assert set(_conflicts("failed password", ["password for", "pass", "xfail", "word", "failed"])) == {
+    assert set(_conflicts("failed password", ("password for", "pass", "xfail", "word", "failed"))) == {
         "password for",
         "pass",
         "word",

@@ -45,6 +45,6 @@ def collect(lines: Iterable[tuple[str | None, tuple[str, ...], tuple[str, ...] |
     found.users -= SYSTEM_USERS
     found.hosts -= PUBLIC_HOSTS
     found.addresses.update(host for host in found.hosts if addresses_in(host) == [host])
-    found.hosts -= found.addresses
-    found.hosts = {host for host in found.hosts if not is_address(host)}  # a loopback address names no one: kept as is
+    # no address is a host name: the private ones were moved to the addresses above, the public ones name no one
+    found.hosts = {host for host in found.hosts if not is_address(host)}
     return found

@@ -78,8 +78,11 @@ def compiled_trie(literals: tuple[_Text, ...]) -> re.Pattern[_Text]:
     return re.compile(trie_pattern(literals))
 
 
-def _conflicts(literal: str, others: Iterable[str]) -> tuple[str, ...]:
-    """The literals that can occur starting inside an occurrence of ``literal`` (``literal`` itself excluded)."""
+@functools.lru_cache(maxsize=8192)
+def _conflicts(literal: str, others: tuple[str, ...]) -> tuple[str, ...]:
+    """The literals that can occur starting inside an occurrence of ``literal`` (``literal`` itself excluded).
+
+    Worked out once per process: every new evaluator's scans ask again about the same literals."""
     found = []
     for other in others:
         if other == literal:
@@ -90,12 +93,6 @@ def _conflicts(literal: str, others: Iterable[str]) -> tuple[str, ...]:
                 found.append(other)
                 break
     return tuple(found)
-
-
-@functools.lru_cache(maxsize=8192)
-def _conflicts_within(literal: str, literals: tuple[str, ...]) -> tuple[str, ...]:
-    """``_conflicts(literal, literals)``, worked out once per process (each new evaluator's scans ask again)."""
-    return _conflicts(literal, literals)
 
 
 class _Scan:
@@ -113,7 +110,7 @@ class _Scan:
         self.find: _Finder | None = compiled_trie(self._literals).findall if self._literals else None
 
     def _conflicts_of(self, literal: str) -> tuple[str, ...]:
-        found = self._conflicting[literal] = _conflicts_within(literal, self._literals)
+        found = self._conflicting[literal] = _conflicts(literal, self._literals)
         return found
 
     def _credit(self, literal: str, original: str) -> int:
